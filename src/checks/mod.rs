@@ -1,0 +1,179 @@
+//! Checks: pure functions of an object (or, later, of the whole inventory) that give verdicts
+//! for one control each. The registry below lists every check once.
+
+pub mod image;
+pub mod pod;
+pub mod workload;
+
+use crate::config::Config;
+use crate::k8s::Object;
+use crate::k8s::workload::{PodSpec, pod_spec};
+use crate::model::Status;
+use crate::spans::Path;
+
+/// What checks may read besides the object.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+}
+
+/// One verdict of a check on the object it was given.
+#[derive(Debug)]
+pub struct Verdict {
+    pub status: Status,
+    pub message: String,
+    /// Field the verdict is about (None: the object itself).
+    pub path: Option<Path>,
+}
+
+/// Collects the verdicts of one check on one object.
+#[derive(Default)]
+pub struct Verdicts {
+    pub list: Vec<Verdict>,
+}
+
+impl Verdicts {
+    pub fn fail(&mut self, path: Path, message: impl Into<String>) {
+        self.list.push(Verdict {
+            status: Status::Fail,
+            message: message.into(),
+            path: Some(path),
+        });
+    }
+
+    pub fn pass(&mut self, message: impl Into<String>) {
+        self.list.push(Verdict {
+            status: Status::Pass,
+            message: message.into(),
+            path: None,
+        });
+    }
+
+    pub fn not_evaluated(&mut self, path: Option<Path>, message: impl Into<String>) {
+        self.list.push(Verdict {
+            status: Status::NotEvaluated,
+            message: message.into(),
+            path,
+        });
+    }
+
+    pub fn has_fail(&self) -> bool {
+        self.list.iter().any(|v| v.status == Status::Fail)
+    }
+
+    /// Adds `pass` when nothing was reported.
+    pub fn pass_if_clean(&mut self, message: impl Into<String>) {
+        if self.list.is_empty() {
+            self.pass(message);
+        }
+    }
+}
+
+/// A check that looks at one object at a time.
+pub struct ObjectCheck {
+    /// Control id in the catalogue.
+    pub control: &'static str,
+    pub run: fn(&Object, &Ctx, &mut Verdicts),
+}
+
+/// Every per-object check, one per control.
+pub static OBJECT_CHECKS: &[ObjectCheck] = &[
+    ObjectCheck {
+        control: "WL-001",
+        run: pod::run_as_non_root,
+    },
+    ObjectCheck {
+        control: "WL-002",
+        run: pod::privileged,
+    },
+    ObjectCheck {
+        control: "WL-003",
+        run: pod::privilege_escalation,
+    },
+    ObjectCheck {
+        control: "WL-004",
+        run: pod::capabilities_drop_all,
+    },
+    ObjectCheck {
+        control: "WL-005",
+        run: pod::dangerous_capabilities,
+    },
+    ObjectCheck {
+        control: "WL-006",
+        run: pod::read_only_root_filesystem,
+    },
+    ObjectCheck {
+        control: "WL-007",
+        run: pod::host_namespaces,
+    },
+    ObjectCheck {
+        control: "WL-008",
+        run: pod::host_path,
+    },
+    ObjectCheck {
+        control: "WL-009",
+        run: pod::host_ports,
+    },
+    ObjectCheck {
+        control: "WL-010",
+        run: pod::seccomp,
+    },
+    ObjectCheck {
+        control: "WL-011",
+        run: pod::apparmor_selinux,
+    },
+    ObjectCheck {
+        control: "WL-012",
+        run: pod::sysctls,
+    },
+    ObjectCheck {
+        control: "WL-013",
+        run: workload::resources,
+    },
+    ObjectCheck {
+        control: "WL-014",
+        run: workload::probes,
+    },
+    ObjectCheck {
+        control: "WL-015",
+        run: pod::pss_baseline,
+    },
+    ObjectCheck {
+        control: "WL-016",
+        run: pod::pss_restricted,
+    },
+    ObjectCheck {
+        control: "WL-017",
+        run: workload::default_namespace,
+    },
+    ObjectCheck {
+        control: "ID-001",
+        run: workload::token_automount,
+    },
+    ObjectCheck {
+        control: "ID-002",
+        run: workload::dedicated_service_account,
+    },
+    ObjectCheck {
+        control: "SC-001",
+        run: image::tag_pinned,
+    },
+    ObjectCheck {
+        control: "SC-002",
+        run: image::digest_pinned,
+    },
+    ObjectCheck {
+        control: "SC-003",
+        run: image::trusted_registries,
+    },
+];
+
+/// Runs `f` on the pod spec of a workload; objects without one get no verdict.
+pub fn with_pod<'o>(
+    obj: &'o Object,
+    out: &mut Verdicts,
+    f: impl FnOnce(&PodSpec<'o>, &mut Verdicts),
+) {
+    if let Some(pod) = pod_spec(obj) {
+        f(&pod, out);
+    }
+}

@@ -1,0 +1,26 @@
+//! Settings that shape a scan. Issue #6 adds the `.aksguard.yaml` file; today they come from
+//! the command line.
+
+use crate::model::Severity;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Registry host patterns that images may come from (`*.azurecr.io`, `mcr.microsoft.com`).
+    pub allowed_registries: Vec<String>,
+    /// Lowest severity of a failing finding that makes the exit code 1.
+    pub fail_on: Severity,
+    /// Keep passing findings in the result (they are always counted).
+    pub include_passed: bool,
+}
+
+pub const DEFAULT_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            allowed_registries: DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect(),
+            fail_on: Severity::Low,
+            include_passed: false,
+        }
+    }
+}

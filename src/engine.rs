@@ -1,0 +1,682 @@
+//! The scan: find inputs, read and parse them in parallel, run the checks on every object as it
+//! is parsed, and aggregate findings into control statuses.
+//!
+//! Objects are not kept: each document is parsed, checked and dropped, so memory stays close to
+//! the size of the files being read. Large multi-document files are split at document markers
+//! (`---` at the start of a line, which YAML forbids inside any scalar) so that one big
+//! `helm template` output is parsed on all cores too.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{Automation, Catalog, Control, Evidence};
+use crate::checks::{Ctx, OBJECT_CHECKS, Verdicts};
+use crate::config::Config;
+use crate::k8s::{DocKind, Object, Provenance, classify};
+use crate::load::yaml::{self, DocResult};
+use crate::model::{Finding, InputError, Note, Severity, Status};
+use crate::spans::{Path, PathHash, Spans};
+
+/// Files larger than this are refused (a manifest of this size is not a manifest).
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+/// Streams larger than this are split into chunks parsed in parallel.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// An input named on the command line.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub fn parse(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+}
+
+/// Counts of verdicts for one control.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: u64,
+    pub fail: u64,
+    #[serde(rename = "not-evaluated")]
+    pub not_evaluated: u64,
+}
+
+/// The status of one control after the scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlResult {
+    #[serde(skip)]
+    pub control: &'static Control,
+    pub status: Status,
+    /// Why the status is what it is, when it is not a plain pass or fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub counts: Counts,
+}
+
+/// What was read.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct InputStats {
+    pub files: u64,
+    pub documents: u64,
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// Everything a report needs.
+#[derive(Debug)]
+pub struct ScanResult {
+    pub controls: Vec<ControlResult>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+    pub stats: InputStats,
+    pub fail_on: Severity,
+}
+
+impl ScanResult {
+    /// 2: some input could not be read; 1: a failing finding at or above `fail_on`; else 0.
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if self
+            .findings
+            .iter()
+            .any(|f| f.status == Status::Fail && f.severity >= self.fail_on)
+        {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// A unit of parallel work: a whole file, or a chunk of a large one.
+struct Unit {
+    file: Arc<str>,
+    text: Arc<str>,
+    start: usize,
+    end: usize,
+    first_line: u32,
+    first_index: usize,
+}
+
+/// What one unit produced.
+#[derive(Default)]
+struct Partial {
+    findings: Vec<Finding>,
+    counts: Vec<Counts>,
+    errors: Vec<InputError>,
+    notes: Vec<Note>,
+    documents: u64,
+    objects: u64,
+}
+
+impl Partial {
+    fn new(n: usize) -> Partial {
+        Partial {
+            counts: vec![Counts::default(); n],
+            ..Partial::default()
+        }
+    }
+
+    fn merge(mut self, other: Partial) -> Partial {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), Counts::default());
+        }
+        for (a, b) in self.counts.iter_mut().zip(other.counts) {
+            a.pass += b.pass;
+            a.fail += b.fail;
+            a.not_evaluated += b.not_evaluated;
+        }
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+        self.notes.extend(other.notes);
+        self.documents += other.documents;
+        self.objects += other.objects;
+        self
+    }
+}
+
+/// Runs a scan of `inputs`.
+pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
+    let catalog = Catalog::get();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    let mut stats = InputStats::default();
+
+    // 1. Find the files.
+    let mut files: Vec<(Arc<str>, FileSource)> = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => files.push((Arc::from("<stdin>"), FileSource::Stdin)),
+            Input::Path(p) => discover(p, &mut files, &mut errors),
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
+
+    // 2. Read them (in parallel) and cut them into units.
+    let read: Vec<Result<(Arc<str>, Arc<str>), InputError>> = files
+        .into_par_iter()
+        .map(|(name, src)| read_text(&name, src).map(|t| (name, t)))
+        .collect();
+    let mut units = Vec::new();
+    for r in read {
+        match r {
+            Ok((name, text)) => {
+                stats.files += 1;
+                stats.bytes += text.len() as u64;
+                split_units(name, text, &mut units);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // 3. Parse and check every unit in parallel.
+    let ids: Vec<&'static str> = OBJECT_CHECKS
+        .iter()
+        .map(|c| {
+            catalog
+                .control(c.control)
+                .map(|c| c.id.as_str())
+                .unwrap_or(c.control)
+        })
+        .collect();
+    let ctx = Ctx { config };
+    let partial = units
+        .into_par_iter()
+        .map(|u| run_unit(&u, &ids, &ctx))
+        .reduce(|| Partial::new(OBJECT_CHECKS.len()), Partial::merge);
+
+    stats.documents = partial.documents;
+    stats.objects = partial.objects;
+    errors.extend(partial.errors);
+    notes.extend(partial.notes);
+    errors.sort();
+    notes.sort();
+
+    // 4. Aggregate into control statuses.
+    let controls = aggregate(catalog, &partial.counts, stats.objects);
+    let mut findings = partial.findings;
+    for f in &mut findings {
+        if let Some(c) = catalog.control(f.control) {
+            f.severity = c.severity;
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    ScanResult {
+        controls,
+        findings,
+        errors,
+        notes,
+        stats,
+        fail_on: config.fail_on,
+    }
+}
+
+enum FileSource {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// Files of a path: a file as given (whatever its name), or the manifest-looking files of a
+/// directory tree (hidden folders and files skipped).
+fn discover(path: &FsPath, out: &mut Vec<(Arc<str>, FileSource)>, errors: &mut Vec<InputError>) {
+    let display = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(InputError {
+                file: Arc::from(display.as_str()),
+                line: None,
+                message: format!("cannot read: {}", io_reason(&e)),
+            });
+            return;
+        }
+    };
+    if !meta.is_dir() {
+        out.push((
+            Arc::from(display.as_str()),
+            FileSource::Path(path.to_path_buf()),
+        ));
+        return;
+    }
+    let walker = walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_file() && is_manifest_name(e.path()) {
+                    let name = e.path().display().to_string();
+                    out.push((Arc::from(name.as_str()), FileSource::Path(e.into_path())));
+                }
+            }
+            Err(e) => {
+                let file = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| display.clone());
+                let reason = e.io_error().map(io_reason).unwrap_or_else(|| e.to_string());
+                errors.push(InputError {
+                    file: Arc::from(file.as_str()),
+                    line: None,
+                    message: format!("cannot read: {reason}"),
+                });
+            }
+        }
+    }
+}
+
+fn is_manifest_name(p: &FsPath) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<str>, InputError> {
+    let err = |message: String| InputError {
+        file: name.clone(),
+        line: None,
+        message,
+    };
+    let mut bytes = Vec::new();
+    match src {
+        FileSource::Stdin => {
+            std::io::stdin()
+                .lock()
+                .take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| err(format!("cannot read standard input: {}", io_reason(&e))))?;
+        }
+        FileSource::Path(p) => {
+            let f = std::fs::File::open(&p)
+                .map_err(|e| err(format!("cannot read: {}", io_reason(&e))))?;
+            f.take(MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| err(format!("cannot read: {}", io_reason(&e))))?;
+        }
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "larger than {} MiB; not read",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let probe = &bytes[..bytes.len().min(8192)];
+    if probe.contains(&0) {
+        return Err(err(
+            "binary file (contains NUL bytes); not a manifest".into()
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(Arc::from(s)),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            Err(InputError {
+                file: name.clone(),
+                line: Some(line),
+                message: "not valid UTF-8 text; not read".into(),
+            })
+        }
+    }
+}
+
+/// Cuts a stream into chunks of about `CHUNK_BYTES` at document-start lines.
+fn split_units(file: Arc<str>, text: Arc<str>, out: &mut Vec<Unit>) {
+    let len = text.len();
+    if len <= CHUNK_BYTES || text.starts_with('%') {
+        out.push(Unit {
+            file,
+            text,
+            start: 0,
+            end: len,
+            first_line: 1,
+            first_index: 0,
+        });
+        return;
+    }
+    let bytes = text.as_bytes();
+    let mut start = 0usize;
+    let mut line = 1u32;
+    // Documents before a chunk start: count explicit markers; the first document may be implicit.
+    let mut index = 0usize;
+    let mut pos = 0usize;
+    let mut cur_line = 1u32;
+    let mut markers_in_chunk = 0usize;
+    let mut first_marker_at_start = false;
+    while pos < len {
+        let eol = memchr_newline(bytes, pos).unwrap_or(len);
+        let is_marker = bytes[pos..eol].starts_with(b"---")
+            && matches!(
+                bytes.get(pos + 3),
+                None | Some(b' ' | b'\t' | b'\n' | b'\r')
+            );
+        if is_marker {
+            if pos - start >= CHUNK_BYTES && pos > start {
+                out.push(Unit {
+                    file: file.clone(),
+                    text: text.clone(),
+                    start,
+                    end: pos,
+                    first_line: line,
+                    first_index: index,
+                });
+                index += docs_in_chunk(markers_in_chunk, first_marker_at_start, &text[start..pos]);
+                start = pos;
+                line = cur_line;
+                markers_in_chunk = 0;
+                first_marker_at_start = true;
+            } else if pos == start {
+                first_marker_at_start = true;
+            }
+            markers_in_chunk += 1;
+        }
+        pos = eol + 1;
+        cur_line += 1;
+    }
+    out.push(Unit {
+        file,
+        text,
+        start,
+        end: len,
+        first_line: line,
+        first_index: index,
+    });
+}
+
+/// Documents in a chunk: one per `---` marker, plus a leading implicit document if the chunk
+/// has content before its first marker.
+fn docs_in_chunk(markers: usize, starts_with_marker: bool, chunk: &str) -> usize {
+    if starts_with_marker {
+        return markers;
+    }
+    let before_first = chunk
+        .split_inclusive('\n')
+        .take_while(|l| {
+            !(l.starts_with("---")
+                && matches!(
+                    l.as_bytes().get(3),
+                    None | Some(b' ' | b'\t' | b'\n' | b'\r')
+                ))
+        })
+        .any(|l| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        });
+    markers + usize::from(before_first)
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes[from..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|p| p + from)
+}
+
+fn run_unit(u: &Unit, ids: &[&'static str], ctx: &Ctx) -> Partial {
+    let mut part = Partial::new(OBJECT_CHECKS.len());
+    let text = &u.text[u.start..u.end];
+    yaml::parse_stream(text, u.first_line, u.first_index, |doc| {
+        handle_doc(doc, u, ids, ctx, &mut part)
+    });
+    part
+}
+
+fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
+    part.documents += 1;
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => {
+            part.errors.push(InputError {
+                file: u.file.clone(),
+                line: Some(e.line),
+                message: e.message,
+            });
+            return;
+        }
+    };
+    for (line, message) in doc.warnings {
+        part.errors.push(InputError {
+            file: u.file.clone(),
+            line: Some(line),
+            message,
+        });
+    }
+    let spans = Arc::new(doc.spans);
+    let prov = |line: u32| Provenance {
+        file: u.file.clone(),
+        document: doc.index as u32,
+        line,
+    };
+    match classify(&doc.value) {
+        DocKind::Empty => {}
+        DocKind::Other(what) => part.notes.push(Note {
+            file: u.file.clone(),
+            line: Some(doc.line),
+            message: format!("skipped: {what}"),
+        }),
+        DocKind::Object => {
+            if let Value::Object(map) = doc.value {
+                let obj = Object::new(map, spans, Path::root(), prov(doc.line));
+                check_object(&obj, ids, ctx, part);
+            }
+        }
+        DocKind::List(_) => {
+            let Value::Object(mut map) = doc.value else {
+                return;
+            };
+            let Some(Value::Array(items)) = map.remove("items") else {
+                return;
+            };
+            let items_path = PathHash::ROOT.key("items");
+            for (i, item) in items.into_iter().enumerate() {
+                let hash = items_path.index(i);
+                let line = spans.get(hash).unwrap_or(doc.line);
+                match item {
+                    Value::Object(m)
+                        if m.get("kind").and_then(Value::as_str).is_some()
+                            && m.get("apiVersion").and_then(Value::as_str).is_some() =>
+                    {
+                        let root = Path::at(hash, format!("/items/{i}"));
+                        let obj = Object::new(m, spans.clone(), root, prov(line));
+                        check_object(&obj, ids, ctx, part);
+                    }
+                    _ => part.notes.push(Note {
+                        file: u.file.clone(),
+                        line: Some(line),
+                        message: format!(
+                            "skipped: item {i} of the list is not a Kubernetes object"
+                        ),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
+    part.objects += 1;
+    let mut verdicts = Verdicts::default();
+    for (i, check) in OBJECT_CHECKS.iter().enumerate() {
+        verdicts.list.clear();
+        (check.run)(obj, ctx, &mut verdicts);
+        for v in verdicts.list.drain(..) {
+            let counts = &mut part.counts[i];
+            match v.status {
+                Status::Pass => counts.pass += 1,
+                Status::Fail => counts.fail += 1,
+                _ => counts.not_evaluated += 1,
+            }
+            if v.status == Status::Pass && !ctx.config.include_passed {
+                continue;
+            }
+            let location = match &v.path {
+                Some(p) => obj.location(p),
+                None => obj.object_location(),
+            };
+            part.findings.push(Finding {
+                control: ids[i],
+                status: v.status,
+                severity: Severity::Info,
+                message: v.message,
+                object: Some(obj.reference.clone()),
+                location: Some(location),
+            });
+        }
+    }
+}
+
+/// Control statuses. A control is only as good as its evidence: without a check that ran on
+/// loaded evidence it is `not-evaluated` (or `manual`), never `pass`.
+fn aggregate(catalog: &'static Catalog, counts: &[Counts], objects: u64) -> Vec<ControlResult> {
+    let by_id: BTreeMap<&str, Counts> = OBJECT_CHECKS
+        .iter()
+        .zip(
+            counts
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(Counts::default())),
+        )
+        .map(|(c, n)| (c.control, n))
+        .collect();
+    catalog
+        .controls
+        .iter()
+        .map(|control| {
+            let (status, reason, counts) = match by_id.get(control.id.as_str()) {
+                Some(n) => {
+                    let n = *n;
+                    if objects == 0 {
+                        (
+                            Status::NotEvaluated,
+                            Some("no Kubernetes objects among the inputs".to_string()),
+                            n,
+                        )
+                    } else if n.fail > 0 {
+                        (Status::Fail, None, n)
+                    } else if n.pass > 0 {
+                        (Status::Pass, None, n)
+                    } else if n.not_evaluated > 0 {
+                        (
+                            Status::NotEvaluated,
+                            Some("the scanned objects do not say (see findings)".to_string()),
+                            n,
+                        )
+                    } else {
+                        (
+                            Status::NotApplicable,
+                            Some(
+                                "no object this control applies to among the scanned inputs"
+                                    .to_string(),
+                            ),
+                            n,
+                        )
+                    }
+                }
+                None if control.automation == Automation::Manual => (
+                    Status::Manual,
+                    Some("answered by a person (attestation)".to_string()),
+                    Counts::default(),
+                ),
+                None => (
+                    Status::NotEvaluated,
+                    Some(missing_evidence(control)),
+                    Counts::default(),
+                ),
+            };
+            ControlResult {
+                control,
+                status,
+                reason,
+                counts,
+            }
+        })
+        .collect()
+}
+
+fn missing_evidence(control: &Control) -> String {
+    let kinds: Vec<&str> = control
+        .evidence
+        .iter()
+        .filter(|e| **e != Evidence::Attestation)
+        .map(|e| e.describe())
+        .collect();
+    if kinds.is_empty() {
+        "answered by a person (attestation)".to_string()
+    } else {
+        format!("needs {} (not read by this version)", join_or(&kinds))
+    }
+}
+
+fn join_or(parts: &[&str]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// Spans of a document that has none (tests).
+pub fn empty_spans() -> Arc<Spans> {
+    Arc::new(Spans::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units_of(text: &str) -> Vec<(usize, usize, u32, usize)> {
+        let mut out = Vec::new();
+        split_units(Arc::from("f"), Arc::from(text), &mut out);
+        out.iter()
+            .map(|u| (u.start, u.end, u.first_line, u.first_index))
+            .collect()
+    }
+
+    #[test]
+    fn big_streams_split_at_markers_with_lines_and_indexes() {
+        let doc = format!("kind: A\ndata: {}\n", "x".repeat(100_000));
+        let text = format!("{doc}---\n{doc}---\n{doc}---\n{doc}");
+        let units = units_of(&text);
+        assert!(units.len() > 1);
+        // Parse each unit; the documents must come out with the indexes and lines of the file.
+        let mut seen = Vec::new();
+        for (s, e, l, i) in &units {
+            yaml::parse_stream(&text[*s..*e], *l, *i, |d| {
+                let d = d.unwrap();
+                seen.push((d.index, d.line));
+            });
+        }
+        assert_eq!(seen, vec![(0, 1), (1, 4), (2, 7), (3, 10)]);
+    }
+}

@@ -1,0 +1,14 @@
+//! aksguard: evidence-based Kubernetes and AKS security checklist scanner.
+//!
+//! Data flows one way: inputs → [`load`] → objects ([`k8s`]) → [`checks`] → findings
+//! ([`model`]) → aggregation ([`engine`]) → [`report`].
+
+pub mod catalog;
+pub mod checks;
+pub mod config;
+pub mod engine;
+pub mod k8s;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod spans;

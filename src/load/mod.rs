@@ -1,0 +1,3 @@
+//! Loading evidence. Today: Kubernetes manifests (YAML and JSON).
+
+pub mod yaml;

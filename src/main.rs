@@ -1,0 +1,244 @@
+//! The `aksguard` command line: argument parsing and wiring only.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use aksguard::catalog::Catalog;
+use aksguard::config::{Config, DEFAULT_REGISTRIES};
+use aksguard::engine::{self, Input};
+use aksguard::model::Severity;
+use aksguard::report::{self, ColorChoice, Style};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Evidence-based Kubernetes and AKS security checks, one honest answer per checklist item.
+#[derive(Parser)]
+#[command(name = "aksguard", version, about, long_about = None, after_help = "\
+Exit codes:
+  0  no failing finding at or above --fail-on
+  1  a failing finding at or above --fail-on
+  2  an input could not be read or parsed (the rest was still scanned), or a usage error
+
+Examples:
+  aksguard scan ./k8s
+  helm template my-chart | aksguard scan -
+  kustomize build overlays/prod | aksguard scan - --format json
+  aksguard explain WL-002")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan Kubernetes manifests (files, directories, `-` for stdin) and report per control.
+    Scan(ScanArgs),
+    /// List the control catalogue.
+    Controls(ControlsArgs),
+    /// Print the documentation of one control (by id such as WL-002, or name).
+    Explain {
+        /// Control id or name.
+        control: String,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Print the source checklists item by item with the controls that cover them; with inputs,
+    /// scan them and show each item's status.
+    Checklist(ChecklistArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input. Directories are searched
+    /// recursively for .yaml, .yml and .json files (hidden folders are skipped); a file named
+    /// explicitly is read whatever its extension.
+    #[arg(value_name = "PATH", required = true)]
+    inputs: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Lowest severity of a failing finding that makes the exit code 1.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    fail_on: Severity,
+    /// List passing findings too (they are always counted).
+    #[arg(long)]
+    include_passed: bool,
+    /// Registry allowed for images (repeatable; replaces the default list). A host, a host glob
+    /// such as `*.azurecr.io`, or a host with a repository prefix such as `docker.io/library`.
+    #[arg(long = "allowed-registry", value_name = "PATTERN")]
+    allowed_registries: Vec<String>,
+    /// Colour in table output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args)]
+struct ControlsArgs {
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Only controls of this layer (e.g. workload-security).
+    #[arg(long)]
+    layer: Option<String>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args)]
+struct ChecklistArgs {
+    /// Only the checklist whose title contains this text (e.g. "Hardening").
+    #[arg(long)]
+    checklist: Option<String>,
+    /// Inputs to scan, as for `aksguard scan`; without them, statuses are not shown.
+    #[arg(value_name = "PATH")]
+    inputs: Vec<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let catalog = Catalog::get();
+    let (text, code) = match cli.command {
+        Command::Scan(args) => {
+            let config = Config {
+                allowed_registries: if args.allowed_registries.is_empty() {
+                    DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect()
+                } else {
+                    args.allowed_registries
+                },
+                fail_on: args.fail_on,
+                include_passed: args.include_passed,
+            };
+            let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+            let result = engine::scan(&inputs, &config);
+            let text = match args.format {
+                Format::Json => report::json::render(&result),
+                Format::Table => report::table::render(
+                    &result,
+                    Style {
+                        on: args.color.enabled(),
+                    },
+                ),
+            };
+            (text, result.exit_code())
+        }
+        Command::Controls(args) => {
+            let mut cat = Catalog {
+                controls: catalog.controls.clone(),
+                items: Vec::new(),
+            };
+            if let Some(layer) = &args.layer {
+                cat.controls.retain(|c| {
+                    c.layer.key() == layer || c.layer.code().eq_ignore_ascii_case(layer)
+                });
+                if cat.controls.is_empty() {
+                    eprintln!("aksguard: no layer `{layer}`; layers: {}", layer_keys());
+                    return ExitCode::from(2);
+                }
+            }
+            cat.items = catalog.items.clone();
+            let text = match args.format {
+                Format::Json => report::catalog::controls_json(&cat),
+                Format::Table => report::catalog::controls_table(
+                    &cat,
+                    Style {
+                        on: args.color.enabled(),
+                    },
+                ),
+            };
+            (text, 0)
+        }
+        Command::Explain { control, color } => match catalog.control(&control) {
+            Some(c) => (
+                report::catalog::explain(
+                    catalog,
+                    c,
+                    Style {
+                        on: color.enabled(),
+                    },
+                ),
+                0,
+            ),
+            None => {
+                eprintln!("aksguard: no control `{control}`; `aksguard controls` lists them");
+                return ExitCode::from(2);
+            }
+        },
+        Command::Checklist(args) => {
+            let scan = if args.inputs.is_empty() {
+                None
+            } else {
+                let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+                Some(engine::scan(&inputs, &Config::default()))
+            };
+            if let Some(name) = &args.checklist {
+                if !catalog
+                    .checklists()
+                    .iter()
+                    .any(|c| c.to_lowercase().contains(&name.to_lowercase()))
+                {
+                    eprintln!(
+                        "aksguard: no checklist matches `{name}`; checklists: {}",
+                        catalog.checklists().join("; ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+            let only = args.checklist.as_deref();
+            let text = match args.format {
+                Format::Json => report::catalog::checklist_json(catalog, only, scan.as_ref()),
+                Format::Table => report::catalog::checklist_table(
+                    catalog,
+                    only,
+                    scan.as_ref(),
+                    Style {
+                        on: args.color.enabled(),
+                    },
+                ),
+            };
+            let code = scan.as_ref().map(|s| s.exit_code()).unwrap_or(0);
+            (text, code)
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("aksguard: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::from(code as u8)
+}
+
+fn layer_keys() -> String {
+    aksguard::catalog::Layer::ALL
+        .iter()
+        .map(|l| l.key())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
