@@ -169,7 +169,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     files.dedup_by(|a, b| a.0 == b.0);
 
     // 2. Read them (in parallel) and cut them into units.
-    let read: Vec<Result<(Arc<str>, Arc<str>), InputError>> = files
+    let read: Vec<Result<NamedText, InputError>> = files
         .into_par_iter()
         .map(|(name, src)| read_text(&name, src).map(|t| (name, t)))
         .collect();
@@ -227,6 +227,9 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         fail_on: config.fail_on,
     }
 }
+
+/// A file's display name and its text.
+type NamedText = (Arc<str>, Arc<str>);
 
 enum FileSource {
     Path(PathBuf),

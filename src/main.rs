@@ -193,18 +193,17 @@ fn main() -> ExitCode {
                 let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
                 Some(engine::scan(&inputs, &Config::default()))
             };
-            if let Some(name) = &args.checklist {
-                if !catalog
+            if let Some(name) = &args.checklist
+                && !catalog
                     .checklists()
                     .iter()
                     .any(|c| c.to_lowercase().contains(&name.to_lowercase()))
-                {
-                    eprintln!(
-                        "aksguard: no checklist matches `{name}`; checklists: {}",
-                        catalog.checklists().join("; ")
-                    );
-                    return ExitCode::from(2);
-                }
+            {
+                eprintln!(
+                    "aksguard: no checklist matches `{name}`; checklists: {}",
+                    catalog.checklists().join("; ")
+                );
+                return ExitCode::from(2);
             }
             let only = args.checklist.as_deref();
             let text = match args.format {
@@ -226,11 +225,10 @@ fn main() -> ExitCode {
     if let Err(e) = stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("aksguard: cannot write output: {e}");
-            return ExitCode::from(2);
-        }
+        eprintln!("aksguard: cannot write output: {e}");
+        return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
 }

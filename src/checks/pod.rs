@@ -238,16 +238,17 @@ pub fn apparmor_violations(pod: &PodSpec) -> Violations {
             ));
         }
         let key = format!("container.apparmor.security.beta.kubernetes.io/{}", c.name);
-        if let Some(a) = pod.annotation(&key) {
-            if a != "runtime/default" && !a.starts_with("localhost/") {
-                v.push((
-                    c.path.clone(),
-                    format!(
-                        "{} has AppArmor annotation `{a}` (unconfined)",
-                        c.describe()
-                    ),
-                ));
-            }
+        if let Some(a) = pod.annotation(&key)
+            && a != "runtime/default"
+            && !a.starts_with("localhost/")
+        {
+            v.push((
+                c.path.clone(),
+                format!(
+                    "{} has AppArmor annotation `{a}` (unconfined)",
+                    c.describe()
+                ),
+            ));
         }
     }
     v
@@ -259,10 +260,11 @@ pub fn selinux_violations(pod: &PodSpec) -> Violations {
         let Some(o) = opts.and_then(Value::as_object) else {
             return;
         };
-        if let Some(t) = o.get("type").and_then(Value::as_str) {
-            if !t.is_empty() && !SELINUX_TYPES.contains(&t) {
-                v.push((path.key("type"), format!("{who} sets SELinux type {t}")));
-            }
+        if let Some(t) = o.get("type").and_then(Value::as_str)
+            && !t.is_empty()
+            && !SELINUX_TYPES.contains(&t)
+        {
+            v.push((path.key("type"), format!("{who} sets SELinux type {t}")));
         }
         for k in ["user", "role"] {
             if o.get(k)
@@ -456,7 +458,7 @@ pub fn non_root_violations(pod: &PodSpec, strict: bool) -> Violations {
             None => {
                 // A non-zero runAsUser also keeps the container off UID 0.
                 let uid = pod.effective(&c, "runAsUser").and_then(|(u, _)| u.as_i64());
-                if strict || !uid.is_some_and(|u| u > 0) {
+                if strict || uid.is_none_or(|u| u <= 0) {
                     v.push((
                         c.sc_path("runAsNonRoot"),
                         format!(

@@ -187,10 +187,10 @@ pub fn classify(value: &Value) -> DocKind<'_> {
         Value::Object(m) => {
             let kind = m.get("kind").and_then(Value::as_str);
             let api = m.get("apiVersion").and_then(Value::as_str);
-            if let (Some(kind), Some(items)) = (kind, m.get("items").and_then(Value::as_array)) {
-                if kind == "List" || kind.ends_with("List") {
-                    return DocKind::List(items);
-                }
+            if let (Some(kind), Some(items)) = (kind, m.get("items").and_then(Value::as_array))
+                && (kind == "List" || kind.ends_with("List"))
+            {
+                return DocKind::List(items);
             }
             match (api, kind) {
                 (Some(a), Some(k)) if !a.is_empty() && !k.is_empty() => DocKind::Object,

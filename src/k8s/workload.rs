@@ -14,6 +14,13 @@ pub struct PodSpec<'a> {
     pub meta: Option<&'a Map<String, Value>>,
 }
 
+/// Pod spec, pod metadata, and the keys leading to the spec.
+type Found<'a> = (
+    Option<&'a Map<String, Value>>,
+    Option<&'a Map<String, Value>>,
+    Vec<&'static str>,
+);
+
 /// The pod spec of a workload: Pod (`spec`), PodTemplate (`template.spec`), CronJob
 /// (`spec.jobTemplate.spec.template.spec`), and any object with a pod template at
 /// `spec.template.spec` (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
@@ -21,11 +28,7 @@ pub struct PodSpec<'a> {
 pub fn pod_spec(obj: &Object) -> Option<PodSpec<'_>> {
     let v = &obj.value;
     let kind = obj.kind();
-    let (spec, meta, keys): (
-        Option<&Map<String, Value>>,
-        Option<&Map<String, Value>>,
-        Vec<&str>,
-    ) = match kind {
+    let (spec, meta, keys): Found = match kind {
         "Pod" => (
             v.get("spec").and_then(Value::as_object),
             v.get("metadata").and_then(Value::as_object),

@@ -60,17 +60,17 @@ pub fn parse_stream(
     let mut builder = Builder::new(first_line.saturating_sub(1));
     let mut index = first_index;
     let mut seen = 0;
-    loop {
-        let Some(next) = parser.next_event() else {
-            break;
-        };
+    while let Some(next) = parser.next_event() {
         match next {
             Err(err) => {
                 let line = builder.line(err.marker().line());
-                sink(Err(ParseError {
-                    line,
-                    message: format!("YAML syntax error: {}", err.info()),
-                }));
+                let message = if err.info().contains("recursion limit") {
+                    "nesting too deep (the parser's recursion limit was exceeded); not read"
+                        .to_string()
+                } else {
+                    format!("YAML syntax error: {}", err.info())
+                };
+                sink(Err(ParseError { line, message }));
                 seen += 1;
                 break;
             }
@@ -100,9 +100,12 @@ pub fn parse_stream(
     seen
 }
 
+/// A finished document: value, spans, root line, warnings.
+type Built = (Value, Spans, u32, Vec<(u32, String)>);
+
 enum Step {
     Continue,
-    Done(Result<(Value, Spans, u32, Vec<(u32, String)>), ParseError>),
+    Done(Result<Built, ParseError>),
     Abort(ParseError),
 }
 
@@ -498,10 +501,10 @@ pub fn resolve_plain(text: &str) -> Value {
         return Value::Bool(b);
     }
     let first = text.as_bytes()[0];
-    if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.') {
-        if let Some(v) = resolve_number(text) {
-            return v;
-        }
+    if (first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.'))
+        && let Some(v) = resolve_number(text)
+    {
+        return v;
     }
     Value::String(text.to_string())
 }
@@ -523,22 +526,21 @@ fn resolve_number(text: &str) -> Option<Value> {
     if let Some(i) = parse_go_int(&plain) {
         return Some(i);
     }
-    if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            if f.is_finite() {
-                return Number::from_f64(f).map(Value::Number);
-            }
-        }
+    if is_yaml_float(&plain)
+        && let Ok(f) = plain.parse::<f64>()
+        && f.is_finite()
+    {
+        return Number::from_f64(f).map(Value::Number);
     }
     // go-yaml v2: 0b binary.
     let (neg, rest) = match plain.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
     };
-    if let Some(bits) = rest.strip_prefix("0b") {
-        if let Ok(v) = i64::from_str_radix(bits, 2) {
-            return Some(Value::from(if neg { -v } else { v }));
-        }
+    if let Some(bits) = rest.strip_prefix("0b")
+        && let Ok(v) = i64::from_str_radix(bits, 2)
+    {
+        return Some(Value::from(if neg { -v } else { v }));
     }
     None
 }

@@ -136,7 +136,7 @@ pub fn item_status(statuses: &[Status]) -> Option<Status> {
     if statuses.is_empty() {
         return None;
     }
-    for s in [
+    [
         Status::Fail,
         Status::Pass,
         Status::Attested,
@@ -144,12 +144,9 @@ pub fn item_status(statuses: &[Status]) -> Option<Status> {
         Status::NotEvaluated,
         Status::Manual,
         Status::NotApplicable,
-    ] {
-        if statuses.contains(&s) {
-            return Some(s);
-        }
-    }
-    None
+    ]
+    .into_iter()
+    .find(|&s| statuses.contains(&s))
 }
 
 fn build<'a>(

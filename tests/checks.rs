@@ -1,0 +1,92 @@
+//! Every per-object check against its fixture: objects named `pass-*` must pass the control,
+//! `fail-*` must fail it, `na-*` must get no verdict. Fixtures: tests/fixtures/checks/<ID>.yaml.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use aksguard::checks::OBJECT_CHECKS;
+use aksguard::config::Config;
+use aksguard::engine::{Input, scan};
+use aksguard::model::Status;
+
+fn fixture(control: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/checks/{control}.yaml"))
+}
+
+/// Verdict per object name for one control: fail if any finding fails, else pass if any passes.
+fn verdicts(control: &str) -> (BTreeMap<String, Status>, Vec<String>) {
+    let config = Config {
+        include_passed: true,
+        ..Config::default()
+    };
+    let result = scan(&[Input::Path(fixture(control))], &config);
+    assert!(
+        result.errors.is_empty(),
+        "{control}: input errors {:?}",
+        result.errors
+    );
+    let mut out: BTreeMap<String, Status> = BTreeMap::new();
+    let mut names = Vec::new();
+    for f in &result.findings {
+        let name = f.object.as_ref().unwrap().name.clone();
+        if !names.contains(&name) {
+            names.push(name.clone());
+        }
+        if f.control != control {
+            continue;
+        }
+        let e = out.entry(name).or_insert(f.status);
+        if f.status == Status::Fail {
+            *e = Status::Fail;
+        }
+    }
+    (out, names)
+}
+
+#[test]
+fn every_check_matches_its_fixture() {
+    let mut problems = Vec::new();
+    for check in OBJECT_CHECKS {
+        let control = check.control;
+        assert!(fixture(control).exists(), "no fixture for {control}");
+        let (verdicts, names) = verdicts(control);
+        let (mut passes, mut fails) = (0, 0);
+        for name in &names {
+            let got = verdicts.get(name).copied();
+            let want = if name.starts_with("pass-") {
+                passes += 1;
+                Some(Status::Pass)
+            } else if name.starts_with("fail-") {
+                fails += 1;
+                Some(Status::Fail)
+            } else if name.starts_with("na-") {
+                None
+            } else {
+                continue;
+            };
+            if got != want {
+                problems.push(format!("{control} {name}: expected {want:?}, got {got:?}"));
+            }
+        }
+        assert!(
+            passes > 0 && fails > 0,
+            "{control}: fixture needs pass-* and fail-* objects"
+        );
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_registered_control_is_in_the_catalogue() {
+    let cat = aksguard::catalog::Catalog::get();
+    for check in OBJECT_CHECKS {
+        let c = cat
+            .control(check.control)
+            .unwrap_or_else(|| panic!("{} not in catalogue", check.control));
+        assert!(
+            c.evidence.contains(&aksguard::catalog::Evidence::Manifest),
+            "{} is checked on manifests but its evidence does not list `manifest`",
+            c.id
+        );
+    }
+}
