@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// Hash of a path from a document's root. Build with [`PathHash::key`] and [`PathHash::index`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,55 +87,58 @@ impl Spans {
     }
 }
 
-/// A position inside a document that knows both its hash and its human-readable pointer.
+/// A position inside a document: its hash (for line lookups) and a link to its parent, so that
+/// making a child is O(1) and the JSON pointer is only built when a finding needs it.
 #[derive(Debug, Clone)]
-pub struct Path {
-    pub hash: PathHash,
-    /// JSON pointer, e.g. `/spec/containers/0/securityContext`.
-    pub pointer: String,
-    /// Hashes of the ancestors, nearest last, for line fallback.
-    ancestors: Vec<PathHash>,
+pub struct Path(Arc<Node>);
+
+#[derive(Debug)]
+struct Node {
+    hash: PathHash,
+    seg: Seg,
+    parent: Option<Path>,
+}
+
+#[derive(Debug)]
+enum Seg {
+    /// The root of an object, with its pointer inside the document (`""` or `/items/3`).
+    Root(Box<str>),
+    Key(Box<str>),
+    Index(usize),
 }
 
 impl Path {
     pub fn root() -> Path {
-        Path {
-            hash: PathHash::ROOT,
-            pointer: String::new(),
-            ancestors: Vec::new(),
-        }
+        Path::at(PathHash::ROOT, String::new())
     }
 
-    /// A root that is itself somewhere in a larger document (an item of a `List`).
+    /// The root of an object that is itself somewhere in a larger document (a `List` item).
     pub fn at(hash: PathHash, pointer: String) -> Path {
-        Path {
+        Path(Arc::new(Node {
             hash,
-            pointer,
-            ancestors: Vec::new(),
-        }
+            seg: Seg::Root(pointer.into()),
+            parent: None,
+        }))
+    }
+
+    pub fn hash(&self) -> PathHash {
+        self.0.hash
     }
 
     pub fn key(&self, key: &str) -> Path {
-        let mut ancestors = self.ancestors.clone();
-        ancestors.push(self.hash);
-        let mut pointer = self.pointer.clone();
-        pointer.push('/');
-        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-        Path {
-            hash: self.hash.key(key),
-            pointer,
-            ancestors,
-        }
+        Path(Arc::new(Node {
+            hash: self.0.hash.key(key),
+            seg: Seg::Key(key.into()),
+            parent: Some(self.clone()),
+        }))
     }
 
     pub fn index(&self, i: usize) -> Path {
-        let mut ancestors = self.ancestors.clone();
-        ancestors.push(self.hash);
-        Path {
-            hash: self.hash.index(i),
-            pointer: format!("{}/{}", self.pointer, i),
-            ancestors,
-        }
+        Path(Arc::new(Node {
+            hash: self.0.hash.index(i),
+            seg: Seg::Index(i),
+            parent: Some(self.clone()),
+        }))
     }
 
     /// Chain of keys: `p.keys(&["securityContext", "privileged"])`.
@@ -142,10 +146,63 @@ impl Path {
         keys.iter().fold(self.clone(), |p, k| p.key(k))
     }
 
+    fn nodes(&self) -> impl Iterator<Item = &Node> {
+        std::iter::successors(Some(&*self.0), |n| n.parent.as_ref().map(|p| &*p.0))
+    }
+
     /// Line of this node, or of its nearest ancestor present in `spans`.
     pub fn line(&self, spans: &Spans) -> Option<u32> {
-        spans
-            .get(self.hash)
-            .or_else(|| self.ancestors.iter().rev().find_map(|h| spans.get(*h)))
+        self.nodes().find_map(|n| spans.get(n.hash))
+    }
+
+    /// JSON pointer below the object's root (`/spec/containers/0/image`); empty for the root.
+    pub fn pointer(&self) -> String {
+        let mut segs: Vec<&Node> = self.nodes().take_while(|n| n.parent.is_some()).collect();
+        segs.reverse();
+        let mut out = String::new();
+        for n in segs {
+            out.push('/');
+            match &n.seg {
+                Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Seg::Index(i) => out.push_str(&i.to_string()),
+                Seg::Root(_) => {}
+            }
+        }
+        out
+    }
+
+    /// JSON pointer from the document's root (includes `/items/N` for List items).
+    pub fn document_pointer(&self) -> String {
+        let root = self.nodes().last().map(|n| match &n.seg {
+            Seg::Root(p) => p.to_string(),
+            _ => String::new(),
+        });
+        format!("{}{}", root.unwrap_or_default(), self.pointer())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_and_line_fallback() {
+        let mut spans = Spans::default();
+        let spec = PathHash::ROOT.key("spec");
+        spans.insert(spec, 5);
+        let p = Path::root()
+            .keys(&["spec", "containers"])
+            .index(0)
+            .key("a/b~c");
+        assert_eq!(p.pointer(), "/spec/containers/0/a~1b~0c");
+        assert_eq!(p.line(&spans), Some(5));
+        assert_eq!(Path::root().pointer(), "");
+        let item = Path::at(PathHash::ROOT.key("items").index(3), "/items/3".into()).key("kind");
+        assert_eq!(item.pointer(), "/kind");
+        assert_eq!(item.document_pointer(), "/items/3/kind");
+        assert_eq!(
+            item.hash(),
+            PathHash::ROOT.key("items").index(3).key("kind")
+        );
     }
 }

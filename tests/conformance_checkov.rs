@@ -117,6 +117,8 @@ struct ObjectKey {
 struct Scan {
     objects: BTreeSet<ObjectKey>,
     verdicts: HashMap<(String, ObjectKey), BTreeSet<String>>,
+    /// Input errors of the report (`file:line: message`).
+    errors: Vec<String>,
 }
 
 fn relative(file: &str, root: &Path) -> String {
@@ -141,6 +143,14 @@ fn scan(scope_dir: &str) -> Scan {
         )
     });
     let mut scan = Scan::default();
+    for e in report["errors"].as_array().into_iter().flatten() {
+        scan.errors.push(format!(
+            "{}:{}: {}",
+            e["file"].as_str().unwrap_or("?"),
+            e["line"].as_u64().unwrap_or(0),
+            e["message"].as_str().unwrap_or("?")
+        ));
+    }
     for f in report["findings"].as_array().expect("findings[]") {
         let (Some(obj), Some(loc)) = (f.get("object"), f.get("location")) else {
             continue;
@@ -165,7 +175,9 @@ fn scan(scope_dir: &str) -> Scan {
 }
 
 /// Our verdict for `control` on one object: fail if any finding fails, else pass if any passes,
-/// else not-evaluated if we could not say, else none (the control did not apply).
+/// else not-evaluated if we could not say, else none (the control did not apply). A record
+/// whose object no finding of any control names gets `absent` (not read, or no control looks
+/// at its kind).
 fn verdict(scan: &Scan, control: &str, key: &ObjectKey) -> &'static str {
     let Some(statuses) = scan.verdicts.get(&(control.to_string(), key.clone())) else {
         return "none";
@@ -337,7 +349,10 @@ fn checkov_conformance() {
             .entry((&r.check, &r.file, &r.resource))
             .and_modify(|n| *n += 1)
             .or_insert(0);
-        let ours = if objects.len() == twins && twins > 1 {
+        let ours = if objects.is_empty() {
+            // No finding of any control names the object: we did not read it.
+            "absent"
+        } else if objects.len() == twins && twins > 1 {
             verdict(scan, &m.control, objects[*nth])
         } else {
             worst(objects.iter().map(|k| verdict(scan, &m.control, k)))
@@ -424,6 +439,11 @@ fn checkov_conformance() {
         100.0 * total.agree as f64 / total.records.max(1) as f64
     );
     println!("listed disagreements by side: {by_side:?}");
+    for (dir, scan) in &scans {
+        for e in &scan.errors {
+            println!("input error while scanning {dir}: {e}");
+        }
+    }
 
     let mut problems = String::new();
     if !unlisted.is_empty() {

@@ -177,3 +177,32 @@ pub fn with_pod<'o>(
         f(&pod, out);
     }
 }
+
+/// Runs one check on an object given as JSON (unit tests).
+#[cfg(test)]
+pub(crate) fn run_on(
+    check: fn(&Object, &Ctx, &mut Verdicts),
+    object: serde_json::Value,
+) -> Vec<(Status, String)> {
+    use std::sync::Arc;
+    let serde_json::Value::Object(map) = object else {
+        panic!("not an object: {object}");
+    };
+    let obj = Object::new(
+        map,
+        Arc::new(crate::spans::Spans::default()),
+        Path::root(),
+        crate::k8s::Provenance {
+            file: Arc::from("test.yaml"),
+            document: 0,
+            line: 1,
+        },
+    );
+    let config = Config::default();
+    let mut out = Verdicts::default();
+    check(&obj, &Ctx { config: &config }, &mut out);
+    out.list
+        .into_iter()
+        .map(|v| (v.status, v.message))
+        .collect()
+}

@@ -138,13 +138,33 @@ pub fn privileged_violations(pod: &PodSpec) -> Violations {
         .collect()
 }
 
+/// How capability names are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapNames {
+    /// As written, the way Pod Security admission compares them (`all` is not `ALL`).
+    Admission,
+    /// Case-insensitively, the way the container runtime applies them: containerd and CRI-O
+    /// upper-case every name, so `drop: [all]` drops every capability and `add: [chown]` adds
+    /// CHOWN.
+    Runtime,
+}
+
+impl CapNames {
+    fn same(self, written: &str, name: &str) -> bool {
+        match self {
+            CapNames::Admission => written == name,
+            CapNames::Runtime => written.eq_ignore_ascii_case(name),
+        }
+    }
+}
+
 /// Added capabilities outside `allowed`.
-pub fn capability_add_violations(pod: &PodSpec, allowed: &[&str]) -> Violations {
+pub fn capability_add_violations(pod: &PodSpec, allowed: &[&str], names: CapNames) -> Violations {
     let mut v = Violations::new();
     for c in pod.containers() {
         let caps = c.sc("capabilities");
         for (i, cap) in str_list(caps.and_then(|c| c.get("add"))) {
-            if !allowed.contains(&cap) {
+            if !allowed.iter().any(|a| names.same(cap, a)) {
                 v.push((
                     c.sc_path("capabilities").key("add").index(i),
                     format!("{} adds capability {cap}", c.describe()),
@@ -155,16 +175,21 @@ pub fn capability_add_violations(pod: &PodSpec, allowed: &[&str]) -> Violations 
     v
 }
 
-pub fn drop_all_violations(pod: &PodSpec) -> Violations {
+pub fn drop_all_violations(pod: &PodSpec, names: CapNames) -> Violations {
     let mut v = Violations::new();
     for c in pod.containers() {
         let drops = str_list(c.sc("capabilities").and_then(|c| c.get("drop")));
-        if !drops.iter().any(|(_, d)| *d == "ALL") {
-            v.push((
-                c.sc_path("capabilities").key("drop"),
-                format!("{} does not drop ALL capabilities", c.describe()),
-            ));
+        if drops.iter().any(|(_, d)| names.same(d, "ALL")) {
+            continue;
         }
+        let message = match drops.iter().find(|(_, d)| d.eq_ignore_ascii_case("ALL")) {
+            Some((_, d)) => format!(
+                "{} drops `{d}`: the runtime drops every capability, but Pod Security admission only accepts `ALL` in upper case",
+                c.describe()
+            ),
+            None => format!("{} does not drop ALL capabilities", c.describe()),
+        };
+        v.push((c.sc_path("capabilities").key("drop"), message));
     }
     v
 }
@@ -358,13 +383,29 @@ pub fn seccomp_required_violations(pod: &PodSpec) -> Violations {
                     ));
                 }
             }
-            None => v.push((
-                c.sc_path("seccompProfile"),
-                format!(
-                    "{} has no seccomp profile (runs Unconfined unless the kubelet defaults it)",
-                    c.describe()
-                ),
-            )),
+            None => {
+                let legacy = pod
+                    .annotation("seccomp.security.alpha.kubernetes.io/pod")
+                    .or_else(|| {
+                        pod.annotation(&format!(
+                            "container.seccomp.security.alpha.kubernetes.io/{}",
+                            c.name
+                        ))
+                    });
+                let note = match legacy {
+                    Some(_) => {
+                        "; the seccomp.security.alpha.kubernetes.io annotation is ignored since Kubernetes 1.27"
+                    }
+                    None => "",
+                };
+                v.push((
+                    c.sc_path("seccompProfile"),
+                    format!(
+                        "{} has no seccomp profile (runs Unconfined unless the kubelet defaults it){note}",
+                        c.describe()
+                    ),
+                ));
+            }
         }
     }
     v
@@ -516,7 +557,11 @@ pub fn baseline_violations(pod: &PodSpec) -> Violations {
     let mut v = host_process_violations(pod);
     v.extend(host_namespace_violations(pod));
     v.extend(privileged_violations(pod));
-    v.extend(capability_add_violations(pod, BASELINE_CAPABILITIES));
+    v.extend(capability_add_violations(
+        pod,
+        BASELINE_CAPABILITIES,
+        CapNames::Admission,
+    ));
     v.extend(host_path_violations(pod));
     v.extend(host_port_violations(pod));
     v.extend(apparmor_violations(pod));
@@ -536,12 +581,16 @@ pub fn restricted_violations(pod: &PodSpec) -> Violations {
     if !pod.is_windows() {
         v.extend(escalation_violations(pod));
         v.extend(seccomp_required_violations(pod));
-        v.extend(drop_all_violations(pod));
-        v.extend(capability_add_violations(pod, &["NET_BIND_SERVICE"]));
+        v.extend(drop_all_violations(pod, CapNames::Admission));
+        v.extend(capability_add_violations(
+            pod,
+            &["NET_BIND_SERVICE"],
+            CapNames::Admission,
+        ));
     }
     // The same field can break two rules (a capability outside both lists): report it once.
     let mut seen = std::collections::HashSet::new();
-    v.retain(|(p, _)| seen.insert(p.pointer.clone()));
+    v.retain(|(p, _)| seen.insert(p.pointer()));
     v
 }
 
@@ -575,7 +624,7 @@ pub fn capabilities_drop_all(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     with_pod(obj, out, |pod, out| {
         report(
             out,
-            drop_all_violations(pod),
+            drop_all_violations(pod, CapNames::Runtime),
             "every container drops ALL capabilities",
         );
     });
@@ -585,7 +634,7 @@ pub fn dangerous_capabilities(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     with_pod(obj, out, |pod, out| {
         report(
             out,
-            capability_add_violations(pod, BASELINE_CAPABILITIES),
+            capability_add_violations(pod, BASELINE_CAPABILITIES, CapNames::Runtime),
             "no capability beyond the Pod Security baseline set is added",
         );
     });
@@ -680,4 +729,73 @@ pub fn pss_restricted(obj: &Object, _: &Ctx, out: &mut Verdicts) {
             "meets the Pod Security Standards restricted level",
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::checks::run_on;
+    use crate::model::Status;
+
+    fn pod_with_caps(caps: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+               "spec": {"containers": [{"name": "c", "image": "x:1",
+                        "securityContext": {"capabilities": caps}}]}})
+    }
+
+    fn statuses(v: &[(Status, String)]) -> Vec<Status> {
+        v.iter().map(|(s, _)| *s).collect()
+    }
+
+    #[test]
+    fn drop_all_is_case_insensitive_at_run_time_but_not_for_admission() {
+        // containerd and CRI-O drop every capability for `all`; Pod Security admission
+        // compares the name as written and rejects it.
+        let pod = pod_with_caps(json!({"drop": ["all"]}));
+        assert_eq!(
+            statuses(&run_on(capabilities_drop_all, pod.clone())),
+            [Status::Pass]
+        );
+        let restricted = run_on(pss_restricted, pod);
+        assert!(
+            restricted
+                .iter()
+                .any(|(s, m)| *s == Status::Fail && m.contains("only accepts `ALL`")),
+            "{restricted:?}"
+        );
+        let pod = pod_with_caps(json!({"drop": ["NET_RAW"]}));
+        assert_eq!(
+            statuses(&run_on(capabilities_drop_all, pod)),
+            [Status::Fail]
+        );
+    }
+
+    #[test]
+    fn legacy_seccomp_annotations_do_not_count() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "annotations":
+                {"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}},
+            "spec": {"containers": [{"name": "c", "image": "x:1"}]}});
+        let v = run_on(seccomp, pod);
+        assert_eq!(statuses(&v), [Status::Fail]);
+        assert!(v[0].1.contains("ignored since Kubernetes 1.27"), "{v:?}");
+    }
+
+    #[test]
+    fn added_capabilities_are_judged_by_what_the_runtime_adds() {
+        let pod = pod_with_caps(json!({"add": ["chown", "NET_BIND_SERVICE"]}));
+        assert_eq!(
+            statuses(&run_on(dangerous_capabilities, pod.clone())),
+            [Status::Pass]
+        );
+        // Pod Security admission rejects the lower-case name.
+        assert_eq!(statuses(&run_on(pss_baseline, pod)), [Status::Fail]);
+        let pod = pod_with_caps(json!({"add": ["sys_admin"]}));
+        assert_eq!(
+            statuses(&run_on(dangerous_capabilities, pod)),
+            [Status::Fail]
+        );
+    }
 }

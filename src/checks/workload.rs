@@ -101,12 +101,42 @@ pub fn probes(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     });
 }
 
+/// Objects that Kubernetes itself creates in the `default` namespace (the first two in every
+/// namespace), as (API group, kind, name). They cannot be moved elsewhere, and a manifest may
+/// declare one to change it, such as the `default` ServiceAccount with
+/// `automountServiceAccountToken: false`.
+const BUILT_IN_OBJECTS: &[(&str, &str, &str)] = &[
+    ("", "ServiceAccount", "default"),
+    ("", "ConfigMap", "kube-root-ca.crt"),
+    ("", "Service", "kubernetes"),
+    ("", "Endpoints", "kubernetes"),
+    ("discovery.k8s.io", "EndpointSlice", "kubernetes"),
+];
+
+fn is_built_in(obj: &Object) -> bool {
+    let group = obj
+        .api_version()
+        .rsplit_once('/')
+        .map_or("", |(group, _)| group);
+    BUILT_IN_OBJECTS
+        .iter()
+        .any(|&(g, k, n)| g == group && k == obj.kind() && n == obj.name())
+}
+
 /// Namespaced objects name a namespace other than `default`.
 pub fn default_namespace(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     if !obj.is_namespaced() || obj.kind().is_empty() {
         return;
     }
     let path = obj.path(&["metadata", "namespace"]);
+    if matches!(obj.namespace(), None | Some("default")) && is_built_in(obj) {
+        out.pass(format!(
+            "is the built-in {} `{}` that Kubernetes keeps in the namespace, not a workload of its own",
+            obj.kind(),
+            obj.name()
+        ));
+        return;
+    }
     match obj.namespace() {
         Some("default") => out.fail(path, "is in the default namespace"),
         Some(_) => out.pass("is in a dedicated namespace"),
@@ -152,4 +182,56 @@ pub fn dedicated_service_account(obj: &Object, _: &Ctx, out: &mut Verdicts) {
             ),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::checks::run_on;
+    use crate::model::Status;
+
+    fn ns_verdict(api: &str, kind: &str, name: &str, ns: Option<&str>) -> Vec<Status> {
+        let mut meta = json!({"name": name});
+        if let Some(ns) = ns {
+            meta["namespace"] = json!(ns);
+        }
+        let obj = json!({"apiVersion": api, "kind": kind, "metadata": meta});
+        run_on(default_namespace, obj)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
+    }
+
+    #[test]
+    fn built_in_objects_of_the_default_namespace_are_not_flagged() {
+        for ns in [None, Some("default")] {
+            assert_eq!(
+                ns_verdict("v1", "ServiceAccount", "default", ns),
+                [Status::Pass]
+            );
+            assert_eq!(
+                ns_verdict("v1", "Service", "kubernetes", ns),
+                [Status::Pass]
+            );
+            assert_eq!(
+                ns_verdict("discovery.k8s.io/v1", "EndpointSlice", "kubernetes", ns),
+                [Status::Pass]
+            );
+            // Anything else there is still flagged, a `kubernetes` Service of another API too.
+            assert_eq!(
+                ns_verdict("v1", "ServiceAccount", "app", ns),
+                [Status::Fail]
+            );
+            assert_eq!(
+                ns_verdict("serving.knative.dev/v1", "Service", "kubernetes", ns),
+                [Status::Fail]
+            );
+        }
+        assert_eq!(
+            ns_verdict("v1", "ServiceAccount", "default", Some("apps")),
+            [Status::Pass]
+        );
+    }
 }

@@ -150,11 +150,7 @@ impl Object {
             file: self.provenance.file.clone(),
             line: path.line(&self.spans).or(Some(self.provenance.line)),
             document: Some(self.provenance.document),
-            path: if path.pointer.len() > self.root.pointer.len() {
-                Some(path.pointer[self.root.pointer.len()..].to_string())
-            } else {
-                None
-            },
+            path: Some(path.pointer()).filter(|p| !p.is_empty()),
         }
     }
 

@@ -56,21 +56,74 @@ pub fn parse_stream(
 ) -> usize {
     // A UTF-8 byte order mark is allowed at the start of a stream.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut repaired: Option<String> = None;
+    let mut done = 0;
+    for _ in 0..=MAX_QUOTED_REPAIRS {
+        let src = repaired.as_deref().unwrap_or(text);
+        match parse_once(src, first_line, first_index, done, &mut sink) {
+            Ok(seen) => return seen,
+            Err((complete, err)) => {
+                // go-yaml (like libyaml) does not check the indentation of the continuation
+                // lines of a quoted scalar; YAML 1.2 and saphyr do. Indent them and read the
+                // stream again, skipping the documents already handed out.
+                match reindent_quoted_scalar(src, err.marker()).filter(|f| f.len() > src.len()) {
+                    Some(fixed) => {
+                        repaired = Some(fixed);
+                        done = complete;
+                    }
+                    None => {
+                        sink(Err(syntax_error(first_line, &err)));
+                        return complete + 1;
+                    }
+                }
+            }
+        }
+    }
+    sink(Err(ParseError {
+        line: first_line,
+        message: format!(
+            "YAML syntax error: more than {MAX_QUOTED_REPAIRS} quoted scalars with under-indented continuation lines; not read"
+        ),
+    }));
+    done + 1
+}
+
+/// Quoted scalars with under-indented continuation lines read the way kubectl does, per stream.
+const MAX_QUOTED_REPAIRS: usize = 64;
+
+const UNDER_INDENTED_QUOTED: &str = "invalid indentation in quoted scalar";
+
+fn syntax_error(first_line: u32, err: &saphyr_parser::ScanError) -> ParseError {
+    let message = if err.info().contains("recursion limit") {
+        "nesting too deep (the parser's recursion limit was exceeded); not read".to_string()
+    } else {
+        format!("YAML syntax error: {}", err.info())
+    };
+    ParseError {
+        line: (err.marker().line() as u32).saturating_add(first_line.saturating_sub(1)),
+        message,
+    }
+}
+
+/// One pass over `text`. Documents before `skip` were handed out by an earlier pass and are
+/// not passed again. Returns the number of documents seen, or, on a quoted scalar that only
+/// go-yaml's leniency accepts, the number of complete documents before it and the error.
+fn parse_once(
+    text: &str,
+    first_line: u32,
+    first_index: usize,
+    skip: usize,
+    sink: &mut impl FnMut(DocResult),
+) -> Result<usize, (usize, saphyr_parser::ScanError)> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder::new(first_line.saturating_sub(1));
     let mut index = first_index;
     let mut seen = 0;
     while let Some(next) = parser.next_event() {
         match next {
+            Err(err) if err.info() == UNDER_INDENTED_QUOTED => return Err((seen, err)),
             Err(err) => {
-                let line = builder.line(err.marker().line());
-                let message = if err.info().contains("recursion limit") {
-                    "nesting too deep (the parser's recursion limit was exceeded); not read"
-                        .to_string()
-                } else {
-                    format!("YAML syntax error: {}", err.info())
-                };
-                sink(Err(ParseError { line, message }));
+                sink(Err(syntax_error(first_line, &err)));
                 seen += 1;
                 break;
             }
@@ -78,14 +131,16 @@ pub fn parse_stream(
             Ok((event, span)) => match builder.event(event, span) {
                 Step::Continue => {}
                 Step::Done(doc) => {
-                    let r = doc.map(|(value, spans, line, warnings)| Document {
-                        index,
-                        line,
-                        value,
-                        spans,
-                        warnings,
-                    });
-                    sink(r);
+                    if seen >= skip {
+                        let r = doc.map(|(value, spans, line, warnings)| Document {
+                            index,
+                            line,
+                            value,
+                            spans,
+                            warnings,
+                        });
+                        sink(r);
+                    }
                     index += 1;
                     seen += 1;
                 }
@@ -97,7 +152,79 @@ pub fn parse_stream(
             },
         }
     }
-    seen
+    Ok(seen)
+}
+
+/// `text` with the continuation lines of the quoted scalar that starts at `at` indented to the
+/// scalar's own column. Leading white space of those lines is not part of the value, so the value
+/// is what go-yaml reads. None when `at` is not a quoted scalar, or when a line of it starts
+/// with a document marker (an error for go-yaml too).
+fn reindent_quoted_scalar(text: &str, at: &saphyr_parser::Marker) -> Option<String> {
+    let start = text.char_indices().nth(at.index()).map(|(i, _)| i)?;
+    let quote = text[start..].chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let target = at.col();
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..=start]);
+    let mut chars = text[start + 1..].char_indices().peekable();
+    let mut line_start = false;
+    let mut end = None;
+    while let Some((i, c)) = chars.next() {
+        if line_start {
+            // Measure the indentation of this continuation line.
+            let rest = &text[start + 1 + i..];
+            let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+            let after = &rest[blanks..];
+            if !after.starts_with(['\n', '\r']) {
+                let marker = blanks == 0
+                    && (after.starts_with("---") || after.starts_with("..."))
+                    && after[3..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+                if marker {
+                    return None;
+                }
+                let width = rest[..blanks].chars().count();
+                if width < target {
+                    out.extend(std::iter::repeat_n(' ', target - width));
+                }
+            }
+            line_start = false;
+        }
+        out.push(c);
+        match c {
+            '\n' => line_start = true,
+            '\\' if quote == '"' => {
+                // An escape; an escaped line break is a line break like any other here.
+                if let Some(&(_, n)) = chars.peek()
+                    && n != '\n'
+                    && n != '\r'
+                {
+                    out.push(n);
+                    chars.next();
+                }
+            }
+            '\'' if quote == '\'' => {
+                if chars.peek().map(|&(_, n)| n) == Some('\'') {
+                    out.push('\'');
+                    chars.next();
+                } else {
+                    end = Some(start + 1 + i + 1);
+                    break;
+                }
+            }
+            '"' if quote == '"' => {
+                end = Some(start + 1 + i + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&text[end?..]);
+    Some(out)
 }
 
 /// A finished document: value, spans, root line, warnings.
@@ -748,6 +875,28 @@ mod tests {
             v,
             json!({"apiVersion": "v1", "n": 8080, "b": true, "s": "0644"})
         );
+    }
+
+    #[test]
+    fn under_indented_quoted_scalars_read_as_kubectl_does() {
+        // go-yaml (kubectl) accepts continuation lines of a quoted scalar that are indented less
+        // than the collection holding it; their leading blanks are not part of the value.
+        let v = one(
+            "spec:\n  command:\n    - sh\n    - \"exec run \\\n  --flag=1 \\\n  --other\"\n    - 'it''s\n  here'\n  after: x\n",
+        );
+        assert_eq!(
+            v,
+            json!({"spec": {"command": ["sh", "exec run --flag=1 --other", "it's here"], "after": "x"}})
+        );
+        // Documents before the repaired one are handed out once, with their indexes and lines.
+        let d = docs("a: 1\n---\nb:\n  - \"x\n y\"\n  - z\n");
+        assert_eq!(d.len(), 2, "{d:?}");
+        let second = d[1].as_ref().unwrap();
+        assert_eq!((second.index, second.line), (1, 3));
+        assert_eq!(second.value, json!({"b": ["x y", "z"]}));
+        // A document marker inside the scalar is still an error, as it is for go-yaml.
+        let d = docs("a:\n  - \"x\nfoo\n---\n  y\"\n");
+        assert!(d.last().unwrap().is_err(), "{d:?}");
     }
 
     #[test]
