@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 
-const CONTROLS_YAML: &str = include_str!("/tmp/stub_controls.yaml");
+const CONTROLS_YAML: &str = include_str!("controls.yaml");
 const ITEMS_TSV: &str = include_str!("items.tsv");
 
 /// The outside-in layers of the hardening checklist, in report order.

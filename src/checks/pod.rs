@@ -606,12 +606,17 @@ pub fn run_as_non_root(obj: &Object, _: &Ctx, out: &mut Verdicts) {
 
 pub fn privileged(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     with_pod(obj, out, |pod, out| {
-        report(out, privileged_violations(pod), "no privileged container");
+        let mut v = privileged_violations(pod);
+        v.extend(host_process_violations(pod));
+        report(out, v, "no privileged container");
     });
 }
 
 pub fn privilege_escalation(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     with_pod(obj, out, |pod, out| {
+        if pod.is_windows() {
+            return; // exempt in the Pod Security Standards: Linux-only settings
+        }
         report(
             out,
             escalation_violations(pod),
@@ -622,6 +627,9 @@ pub fn privilege_escalation(obj: &Object, _: &Ctx, out: &mut Verdicts) {
 
 pub fn capabilities_drop_all(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     with_pod(obj, out, |pod, out| {
+        if pod.is_windows() {
+            return; // exempt in the Pod Security Standards: Linux-only settings
+        }
         report(
             out,
             drop_all_violations(pod, CapNames::Runtime),
