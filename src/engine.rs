@@ -122,6 +122,8 @@ struct Partial {
     notes: Vec<Note>,
     documents: u64,
     objects: u64,
+    files: u64,
+    bytes: u64,
 }
 
 impl Partial {
@@ -146,6 +148,8 @@ impl Partial {
         self.notes.extend(other.notes);
         self.documents += other.documents;
         self.objects += other.objects;
+        self.files += other.files;
+        self.bytes += other.bytes;
         self
     }
 }
@@ -168,24 +172,9 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
 
-    // 2. Read them (in parallel) and cut them into units.
-    let read: Vec<Result<NamedText, InputError>> = files
-        .into_par_iter()
-        .map(|(name, src)| read_text(&name, src).map(|t| (name, t)))
-        .collect();
-    let mut units = Vec::new();
-    for r in read {
-        match r {
-            Ok((name, text)) => {
-                stats.files += 1;
-                stats.bytes += text.len() as u64;
-                split_units(name, text, &mut units);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-
-    // 3. Parse and check every unit in parallel.
+    // 2. Read, parse and check every file in parallel. A file is read by the task that checks
+    // it, so only the files being worked on are in memory; a large stream is cut into chunks
+    // that are checked in parallel too.
     let ids: Vec<&'static str> = OBJECT_CHECKS
         .iter()
         .map(|c| {
@@ -196,11 +185,31 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         })
         .collect();
     let ctx = Ctx { config };
-    let partial = units
+    let partial = files
         .into_par_iter()
-        .map(|u| run_unit(&u, &ids, &ctx))
+        .map(|(name, src)| match read_text(&name, src) {
+            Ok(text) => {
+                let mut units = Vec::new();
+                let (files, bytes) = (1, text.len() as u64);
+                split_units(name, text, &mut units);
+                let mut p = units
+                    .into_par_iter()
+                    .map(|u| run_unit(&u, &ids, &ctx))
+                    .reduce(|| Partial::new(OBJECT_CHECKS.len()), Partial::merge);
+                p.files += files;
+                p.bytes += bytes;
+                p
+            }
+            Err(e) => {
+                let mut p = Partial::new(OBJECT_CHECKS.len());
+                p.errors.push(e);
+                p
+            }
+        })
         .reduce(|| Partial::new(OBJECT_CHECKS.len()), Partial::merge);
 
+    stats.files = partial.files;
+    stats.bytes = partial.bytes;
     stats.documents = partial.documents;
     stats.objects = partial.objects;
     errors.extend(partial.errors);
@@ -227,9 +236,6 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         fail_on: config.fail_on,
     }
 }
-
-/// A file's display name and its text.
-type NamedText = (Arc<str>, Arc<str>);
 
 enum FileSource {
     Path(PathBuf),

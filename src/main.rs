@@ -110,7 +110,34 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
+/// mimalloc keeps freed pages for a while to reuse them; aksguard streams its input, so give
+/// them back at once (peak memory about halves at the same speed).
+fn tune_allocator() {
+    // Numbers of `mi_option_e` in mimalloc v3 (libmimalloc-sys 0.1.49, pinned in Cargo.toml).
+    const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting allocator options is thread-safe and takes plain integers.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+}
+
+/// Run `tune_allocator` before the Rust runtime allocates anything: an ELF constructor runs
+/// before `main`'s runtime setup, so the first arena is already created with these options.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TUNE_ALLOCATOR: extern "C" fn() = {
+    extern "C" fn tune() {
+        tune_allocator();
+    }
+    tune
+};
+
 fn main() -> ExitCode {
+    #[cfg(not(target_os = "linux"))]
+    tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

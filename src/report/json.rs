@@ -107,7 +107,8 @@ fn control_out(c: &ControlResult) -> ControlOut<'_> {
     }
 }
 
-pub fn render(r: &ScanResult) -> String {
+/// Writes the report as it is serialized, without building it in memory first.
+pub fn write(r: &ScanResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let report = Report {
         tool: Tool {
             name: "aksguard",
@@ -120,7 +121,13 @@ pub fn render(r: &ScanResult) -> String {
         errors: &r.errors,
         notes: &r.notes,
     };
-    let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
+}
+
+/// The report as a string (tests and small outputs).
+pub fn render(r: &ScanResult) -> String {
+    let mut buf = Vec::new();
+    write(r, &mut buf).expect("writing to memory does not fail");
+    String::from_utf8(buf).expect("JSON is UTF-8")
 }
