@@ -134,7 +134,11 @@ impl Partial {
         }
     }
 
-    fn merge(mut self, other: Partial) -> Partial {
+    fn merge(mut self, mut other: Partial) -> Partial {
+        // Append the smaller list to the larger one: less copying, smaller peaks.
+        if self.findings.len() < other.findings.len() {
+            std::mem::swap(&mut self.findings, &mut other.findings);
+        }
         if self.counts.len() < other.counts.len() {
             self.counts.resize(other.counts.len(), Counts::default());
         }
@@ -225,7 +229,8 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
             f.severity = c.severity;
         }
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // The key covers every field, so an unstable (allocation-free) sort is deterministic.
+    findings.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     ScanResult {
         controls,

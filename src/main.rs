@@ -160,16 +160,13 @@ fn main() -> ExitCode {
             };
             let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
             let result = engine::scan(&inputs, &config);
-            let text = match args.format {
-                Format::Json => report::json::render(&result),
-                Format::Table => report::table::render(
-                    &result,
-                    Style {
-                        on: args.color.enabled(),
-                    },
-                ),
+            let style = Style {
+                on: args.color.enabled(),
             };
-            (text, result.exit_code())
+            return emit(result.exit_code(), |w| match args.format {
+                Format::Json => report::json::write(&result, w),
+                Format::Table => w.write_all(report::table::render(&result, style).as_bytes()),
+            });
         }
         Command::Controls(args) => {
             let mut cat = Catalog {
@@ -248,14 +245,17 @@ fn main() -> ExitCode {
             (text, code)
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("aksguard: cannot write output: {e}");
-        return ExitCode::from(2);
+    emit(code, |w| w.write_all(text.as_bytes()))
+}
+
+/// Writes the output through a buffer; a closed pipe (`| head`) is not an error.
+fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if let Err(e) = f(&mut out).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("aksguard: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
     }
     ExitCode::from(code as u8)
 }

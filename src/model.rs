@@ -131,16 +131,18 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Sort key: control, object, location, message — stable output.
+    /// Sort key: control, file, document, line, object, status, message, field. It covers every
+    /// field, so equal keys mean equal findings and any sort gives the same output.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
             self.control,
             self.location
                 .as_ref()
-                .map(|l| (l.file.clone(), l.document, l.line)),
-            self.object.clone(),
+                .map(|l| (&*l.file, l.document, l.line, l.path.as_deref())),
+            self.object.as_deref(),
             self.status,
             &self.message,
+            self.severity,
         )
     }
 }
