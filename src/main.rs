@@ -251,11 +251,11 @@ fn main() -> ExitCode {
 /// Writes the output through a buffer; a closed pipe (`| head`) is not an error.
 fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    if let Err(e) = f(&mut out).and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("aksguard: cannot write output: {e}");
-            return ExitCode::from(2);
-        }
+    if let Err(e) = f(&mut out).and_then(|_| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("aksguard: cannot write output: {e}");
+        return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
 }
