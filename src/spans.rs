@@ -163,7 +163,10 @@ impl Path {
         for n in segs {
             out.push('/');
             match &n.seg {
-                Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+                Seg::Key(k) if k.contains(['~', '/']) => {
+                    out.push_str(&k.replace('~', "~0").replace('/', "~1"))
+                }
+                Seg::Key(k) => out.push_str(k),
                 Seg::Index(i) => out.push_str(&i.to_string()),
                 Seg::Root(_) => {}
             }
