@@ -16,8 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Automation, Catalog, Control, Evidence};
-use crate::checks::{Ctx, OBJECT_CHECKS, Verdicts};
+use crate::checks::{Ctx, Verdicts, inventory_checks, object_checks};
 use crate::config::Config;
+use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
 use crate::load::yaml::{self, DocResult};
 use crate::model::{Finding, InputError, Note, Severity, Status};
@@ -124,6 +125,7 @@ struct Partial {
     objects: u64,
     files: u64,
     bytes: u64,
+    inventory: Inventory,
 }
 
 impl Partial {
@@ -142,10 +144,8 @@ impl Partial {
         if self.counts.len() < other.counts.len() {
             self.counts.resize(other.counts.len(), Counts::default());
         }
-        for (a, b) in self.counts.iter_mut().zip(other.counts) {
-            a.pass += b.pass;
-            a.fail += b.fail;
-            a.not_evaluated += b.not_evaluated;
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            add_counts(a, b);
         }
         self.findings.extend(other.findings);
         self.errors.extend(other.errors);
@@ -154,6 +154,7 @@ impl Partial {
         self.objects += other.objects;
         self.files += other.files;
         self.bytes += other.bytes;
+        self.inventory.merge(other.inventory);
         self
     }
 }
@@ -179,7 +180,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     // 2. Read, parse and check every file in parallel. A file is read by the task that checks
     // it, so only the files being worked on are in memory; a large stream is cut into chunks
     // that are checked in parallel too.
-    let ids: Vec<&'static str> = OBJECT_CHECKS
+    let ids: Vec<&'static str> = object_checks()
         .iter()
         .map(|c| {
             catalog
@@ -199,18 +200,18 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
                 let mut p = units
                     .into_par_iter()
                     .map(|u| run_unit(&u, &ids, &ctx))
-                    .reduce(|| Partial::new(OBJECT_CHECKS.len()), Partial::merge);
+                    .reduce(|| Partial::new(object_checks().len()), Partial::merge);
                 p.files += files;
                 p.bytes += bytes;
                 p
             }
             Err(e) => {
-                let mut p = Partial::new(OBJECT_CHECKS.len());
+                let mut p = Partial::new(object_checks().len());
                 p.errors.push(e);
                 p
             }
         })
-        .reduce(|| Partial::new(OBJECT_CHECKS.len()), Partial::merge);
+        .reduce(|| Partial::new(object_checks().len()), Partial::merge);
 
     stats.files = partial.files;
     stats.bytes = partial.bytes;
@@ -221,9 +222,51 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     errors.sort();
     notes.sort();
 
-    // 4. Aggregate into control statuses.
-    let controls = aggregate(catalog, &partial.counts, stats.objects);
+    // 4. Checks over everything scanned, in parallel.
+    let mut inventory = partial.inventory;
+    inventory.finish();
+    let mut counts: BTreeMap<&'static str, Counts> = BTreeMap::new();
+    for (check, n) in object_checks().iter().zip(&partial.counts) {
+        add_counts(counts.entry(check.control).or_default(), n);
+    }
     let mut findings = partial.findings;
+    let cross: Vec<(&'static str, Vec<crate::checks::InvVerdict>)> = inventory_checks()
+        .into_par_iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            (c.run)(&inventory, &ctx, &mut out);
+            (c.control, out)
+        })
+        .collect();
+    for (control, verdicts) in cross {
+        let id = catalog
+            .control(control)
+            .map(|c| c.id.as_str())
+            .unwrap_or(control);
+        let n = counts.entry(id).or_default();
+        for v in verdicts {
+            match v.status {
+                Status::Pass => n.pass += 1,
+                Status::Fail => n.fail += 1,
+                _ => n.not_evaluated += 1,
+            }
+            if v.status == Status::Pass && !config.include_passed {
+                continue;
+            }
+            findings.push(Finding {
+                control: id,
+                status: v.status,
+                severity: Severity::Info,
+                message: v.message,
+                object: Some(v.object),
+                location: v.location,
+            });
+        }
+    }
+    drop(inventory);
+
+    // 5. Aggregate into control statuses.
+    let controls = aggregate(catalog, &counts, stats.objects);
     for f in &mut findings {
         if let Some(c) = catalog.control(f.control) {
             f.severity = c.severity;
@@ -458,7 +501,7 @@ fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 fn run_unit(u: &Unit, ids: &[&'static str], ctx: &Ctx) -> Partial {
-    let mut part = Partial::new(OBJECT_CHECKS.len());
+    let mut part = Partial::new(object_checks().len());
     let text = &u.text[u.start..u.end];
     yaml::parse_stream(text, u.first_line, u.first_index, |doc| {
         handle_doc(doc, u, ids, ctx, &mut part)
@@ -503,6 +546,7 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
             if let Value::Object(map) = doc.value {
                 let obj = Object::new(map, spans, Path::root(), prov(doc.line));
                 check_object(&obj, ids, ctx, part);
+                part.inventory.add(obj);
             }
         }
         DocKind::List(_) => {
@@ -524,6 +568,7 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
                         let root = Path::at(hash, format!("/items/{i}"));
                         let obj = Object::new(m, spans.clone(), root, prov(line));
                         check_object(&obj, ids, ctx, part);
+                        part.inventory.add(obj);
                     }
                     _ => part.notes.push(Note {
                         file: u.file.clone(),
@@ -541,7 +586,7 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
 fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
     part.objects += 1;
     let mut verdicts = Verdicts::default();
-    for (i, check) in OBJECT_CHECKS.iter().enumerate() {
+    for (i, check) in object_checks().iter().enumerate() {
         verdicts.list.clear();
         (check.run)(obj, ctx, &mut verdicts);
         for v in verdicts.list.drain(..) {
@@ -572,17 +617,17 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
 
 /// Control statuses. A control is only as good as its evidence: without a check that ran on
 /// loaded evidence it is `not-evaluated` (or `manual`), never `pass`.
-fn aggregate(catalog: &'static Catalog, counts: &[Counts], objects: u64) -> Vec<ControlResult> {
-    let by_id: BTreeMap<&str, Counts> = OBJECT_CHECKS
-        .iter()
-        .zip(
-            counts
-                .iter()
-                .copied()
-                .chain(std::iter::repeat(Counts::default())),
-        )
-        .map(|(c, n)| (c.control, n))
-        .collect();
+fn add_counts(a: &mut Counts, b: &Counts) {
+    a.pass += b.pass;
+    a.fail += b.fail;
+    a.not_evaluated += b.not_evaluated;
+}
+
+fn aggregate(
+    catalog: &'static Catalog,
+    by_id: &BTreeMap<&'static str, Counts>,
+    objects: u64,
+) -> Vec<ControlResult> {
     catalog
         .controls
         .iter()

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod config;
 pub mod engine;
+pub mod inventory;
 pub mod k8s;
 pub mod load;
 pub mod model;

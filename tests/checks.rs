@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aksguard::checks::OBJECT_CHECKS;
+use aksguard::checks::object_checks;
 use aksguard::config::Config;
 use aksguard::engine::{Input, scan};
 use aksguard::model::Status;
@@ -46,7 +46,7 @@ fn verdicts(control: &str) -> (BTreeMap<String, Status>, Vec<String>) {
 #[test]
 fn every_check_matches_its_fixture() {
     let mut problems = Vec::new();
-    for check in OBJECT_CHECKS {
+    for check in object_checks() {
         let control = check.control;
         assert!(fixture(control).exists(), "no fixture for {control}");
         let (verdicts, names) = verdicts(control);
@@ -79,7 +79,7 @@ fn every_check_matches_its_fixture() {
 #[test]
 fn every_registered_control_is_in_the_catalogue() {
     let cat = aksguard::catalog::Catalog::get();
-    for check in OBJECT_CHECKS {
+    for check in object_checks() {
         let c = cat
             .control(check.control)
             .unwrap_or_else(|| panic!("{} not in catalogue", check.control));

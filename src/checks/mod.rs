@@ -1,14 +1,19 @@
 //! Checks: pure functions of an object (or, later, of the whole inventory) that give verdicts
 //! for one control each. The registry below lists every check once.
 
+pub mod cluster;
 pub mod image;
 pub mod pod;
 pub mod workload;
 
+use std::sync::{Arc, LazyLock};
+
 use crate::config::Config;
+use crate::inventory::Inventory;
 use crate::k8s::Object;
 use crate::k8s::workload::{PodSpec, pod_spec};
 use crate::model::Status;
+use crate::model::{Location, ObjectRef};
 use crate::spans::Path;
 
 /// What checks may read besides the object.
@@ -75,8 +80,92 @@ pub struct ObjectCheck {
     pub run: fn(&Object, &Ctx, &mut Verdicts),
 }
 
-/// Every per-object check, one per control.
-pub static OBJECT_CHECKS: &[ObjectCheck] = &[
+/// A check over everything scanned (RBAC resolution, network-policy coverage, ...).
+pub struct InventoryCheck {
+    /// Control id in the catalogue.
+    pub control: &'static str,
+    /// Kinds the check reads (any API group); [`crate::inventory::WORKLOADS`] for workload
+    /// summaries, `<gatekeeper-constraints>` for Gatekeeper constraints. Only these are kept.
+    pub kinds: &'static [&'static str],
+    pub run: fn(&Inventory, &Ctx, &mut Vec<InvVerdict>),
+}
+
+/// One verdict of an inventory check: about an object, or a namespace as a whole.
+#[derive(Debug)]
+pub struct InvVerdict {
+    pub status: Status,
+    pub message: String,
+    pub object: Arc<ObjectRef>,
+    pub location: Option<Location>,
+}
+
+impl InvVerdict {
+    /// A verdict on a field of an object (its line when known).
+    pub fn on(
+        obj: &Object,
+        path: Option<&Path>,
+        status: Status,
+        message: impl Into<String>,
+    ) -> InvVerdict {
+        InvVerdict {
+            status,
+            message: message.into(),
+            object: obj.reference.clone(),
+            location: Some(match path {
+                Some(p) => obj.location(p),
+                None => obj.object_location(),
+            }),
+        }
+    }
+
+    /// A verdict on a namespace as a whole: object `{kind: Namespace, name}`, located at the
+    /// Namespace object when it was scanned.
+    pub fn namespace(
+        inv: &Inventory,
+        name: &str,
+        status: Status,
+        message: impl Into<String>,
+    ) -> InvVerdict {
+        let ns_obj = inv
+            .objects
+            .iter()
+            .find(|o| o.kind() == "Namespace" && o.api_version() == "v1" && o.name() == name);
+        InvVerdict {
+            status,
+            message: message.into(),
+            object: Arc::new(ObjectRef {
+                api_version: "v1".to_string(),
+                kind: "Namespace".to_string(),
+                namespace: None,
+                name: name.to_string(),
+            }),
+            location: ns_obj.map(|o| o.location()),
+        }
+    }
+}
+
+/// Per-object checks of every family, one per control, in registry order.
+pub fn object_checks() -> &'static [ObjectCheck] {
+    static ALL: LazyLock<Vec<ObjectCheck>> = LazyLock::new(|| {
+        WORKLOAD_CHECKS
+            .iter()
+            .chain(cluster::object_checks())
+            .map(|c| ObjectCheck {
+                control: c.control,
+                run: c.run,
+            })
+            .collect()
+    });
+    &ALL
+}
+
+/// Inventory checks of every family.
+pub fn inventory_checks() -> Vec<&'static InventoryCheck> {
+    cluster::inventory_checks().collect()
+}
+
+/// Per-object checks of pod specs and images.
+pub static WORKLOAD_CHECKS: &[ObjectCheck] = &[
     ObjectCheck {
         control: "WL-001",
         run: pod::run_as_non_root,
