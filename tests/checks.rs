@@ -1,16 +1,33 @@
-//! Every per-object check against its fixture: objects named `pass-*` must pass the control,
-//! `fail-*` must fail it, `na-*` must get no verdict. Fixtures: tests/fixtures/checks/<ID>.yaml.
+//! Every check against its fixture: objects named `pass-*` must pass the control, `fail-*` must
+//! fail it, `na-*` must get no verdict. Fixtures: tests/fixtures/checks/<ID>.yaml (a file, or a
+//! directory of files for cross-object checks). Verdicts on a namespace as a whole are keyed by
+//! the namespace's name, so a fixture names its namespaces `pass-*` / `fail-*` too.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aksguard::checks::object_checks;
+use aksguard::checks::{inventory_checks, object_checks};
 use aksguard::config::Config;
 use aksguard::engine::{Input, scan};
 use aksguard::model::Status;
 
 fn fixture(control: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/checks/{control}.yaml"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks");
+    let as_dir = dir.join(control);
+    if as_dir.is_dir() {
+        as_dir
+    } else {
+        dir.join(format!("{control}.yaml"))
+    }
+}
+
+/// Every control that has a check, once.
+fn checked_controls() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = object_checks().iter().map(|c| c.control).collect();
+    ids.extend(inventory_checks().iter().map(|c| c.control));
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Verdict per object name for one control: fail if any finding fails, else pass if any passes.
@@ -46,8 +63,7 @@ fn verdicts(control: &str) -> (BTreeMap<String, Status>, Vec<String>) {
 #[test]
 fn every_check_matches_its_fixture() {
     let mut problems = Vec::new();
-    for check in object_checks() {
-        let control = check.control;
+    for control in checked_controls() {
         assert!(fixture(control).exists(), "no fixture for {control}");
         let (verdicts, names) = verdicts(control);
         let (mut passes, mut fails) = (0, 0);
