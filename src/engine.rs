@@ -107,7 +107,7 @@ impl ScanResult {
 /// A unit of parallel work: a whole file, or a chunk of a large one.
 struct Unit {
     file: Arc<str>,
-    text: Arc<str>,
+    text: Arc<String>,
     start: usize,
     end: usize,
     first_line: u32,
@@ -273,7 +273,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         }
     }
     // The key covers every field, so an unstable (allocation-free) sort is deterministic.
-    findings.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.par_sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
 
     ScanResult {
         controls,
@@ -359,7 +359,7 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<str>, InputError> {
+fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<String>, InputError> {
     let err = |message: String| InputError {
         file: name.clone(),
         line: None,
@@ -377,6 +377,10 @@ fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<str>, InputError> {
         FileSource::Path(p) => {
             let f = std::fs::File::open(&p)
                 .map_err(|e| err(format!("cannot read: {}", io_reason(&e))))?;
+            // Size the buffer once (read_to_end through `take` loses the size hint).
+            if let Ok(m) = f.metadata() {
+                bytes.reserve_exact((m.len().min(MAX_FILE_BYTES) + 1) as usize);
+            }
             f.take(MAX_FILE_BYTES + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| err(format!("cannot read: {}", io_reason(&e))))?;
@@ -395,7 +399,7 @@ fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<str>, InputError> {
         ));
     }
     match String::from_utf8(bytes) {
-        Ok(s) => Ok(Arc::from(s)),
+        Ok(s) => Ok(Arc::new(s)),
         Err(e) => {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
@@ -409,7 +413,7 @@ fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<str>, InputError> {
 }
 
 /// Cuts a stream into chunks of about `CHUNK_BYTES` at document-start lines.
-fn split_units(file: Arc<str>, text: Arc<str>, out: &mut Vec<Unit>) {
+fn split_units(file: Arc<str>, text: Arc<String>, out: &mut Vec<Unit>) {
     let len = text.len();
     if len <= CHUNK_BYTES || text.starts_with('%') {
         out.push(Unit {
@@ -719,7 +723,7 @@ mod tests {
 
     fn units_of(text: &str) -> Vec<(usize, usize, u32, usize)> {
         let mut out = Vec::new();
-        split_units(Arc::from("f"), Arc::from(text), &mut out);
+        split_units(Arc::from("f"), Arc::new(text.to_string()), &mut out);
         out.iter()
             .map(|u| (u.start, u.end, u.first_line, u.first_index))
             .collect()
