@@ -66,7 +66,8 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Lowest severity of a failing finding that makes the exit code 1.
+    /// Lowest severity of a failing finding that makes the exit code 1: critical, high, medium,
+    /// low or info.
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
     fail_on: Severity,
     /// List passing findings too (they are always counted).
