@@ -11,9 +11,14 @@ pub struct Config {
     pub fail_on: Severity,
     /// Keep passing findings in the result (they are always counted).
     pub include_passed: bool,
+    /// Labels every namespace and workload must carry (AD-005).
+    pub required_labels: Vec<String>,
 }
 
 pub const DEFAULT_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
+
+/// Ownership labels required by default (AD-005).
+pub const DEFAULT_REQUIRED_LABELS: &[&str] = &["app.kubernetes.io/name", "owner", "environment"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -21,6 +26,10 @@ impl Default for Config {
             allowed_registries: DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect(),
             fail_on: Severity::Low,
             include_passed: false,
+            required_labels: DEFAULT_REQUIRED_LABELS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }

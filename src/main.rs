@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use aksguard::catalog::Catalog;
-use aksguard::config::{Config, DEFAULT_REGISTRIES};
+use aksguard::config::{Config, DEFAULT_REGISTRIES, DEFAULT_REQUIRED_LABELS};
 use aksguard::engine::{self, Input};
 use aksguard::model::Severity;
 use aksguard::report::{self, ColorChoice, Style};
@@ -77,6 +77,10 @@ struct ScanArgs {
     /// such as `*.azurecr.io`, or a host with a repository prefix such as `docker.io/library`.
     #[arg(long = "allowed-registry", value_name = "PATTERN")]
     allowed_registries: Vec<String>,
+    /// Label every namespace and workload must carry (repeatable; replaces the default
+    /// app.kubernetes.io/name, owner, environment).
+    #[arg(long = "required-label", value_name = "KEY")]
+    required_labels: Vec<String>,
     /// Colour in table output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -158,6 +162,14 @@ fn main() -> ExitCode {
                 },
                 fail_on: args.fail_on,
                 include_passed: args.include_passed,
+                required_labels: if args.required_labels.is_empty() {
+                    DEFAULT_REQUIRED_LABELS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                } else {
+                    args.required_labels
+                },
             };
             let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
             let result = engine::scan(&inputs, &config);

@@ -1,5 +1,5 @@
 //! Every check against its fixture: objects named `pass-*` must pass the control, `fail-*` must
-//! fail it, `na-*` must get no verdict. Fixtures: tests/fixtures/checks/<ID>.yaml (a file, or a
+//! fail it, `ne-*` must be not-evaluated, `na-*` must get no verdict. Fixtures: tests/fixtures/checks/<ID>.yaml (a file, or a
 //! directory of files for cross-object checks). Verdicts on a namespace as a whole are keyed by
 //! the namespace's name, so a fixture names its namespaces `pass-*` / `fail-*` too.
 
@@ -77,6 +77,8 @@ fn every_check_matches_its_fixture() {
                 Some(Status::Fail)
             } else if name.starts_with("na-") {
                 None
+            } else if name.starts_with("ne-") {
+                Some(Status::NotEvaluated)
             } else {
                 continue;
             };

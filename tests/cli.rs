@@ -109,7 +109,7 @@ fn demo_scan_reports_failures_with_file_and_line() {
         assert_ne!(f["object"]["name"], "frontend", "{f}");
     }
     // List items are objects of their own, with the line of the item.
-    assert_eq!(r["inputs"]["objects"], 7);
+    assert_eq!(r["inputs"]["objects"], 10);
     assert_eq!(r["errors"].as_array().unwrap().len(), 0);
 }
 

@@ -131,6 +131,18 @@ impl Object {
         !is_cluster_scoped(self.kind())
     }
 
+    /// A field by JSON pointer from the object's root (`/spec/template/spec`).
+    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
+        let rest = pointer.strip_prefix('/')?;
+        let (first, tail) = rest.split_once('/').map_or((rest, ""), |(f, t)| (f, t));
+        let v = self.value.get(first)?;
+        if tail.is_empty() {
+            Some(v)
+        } else {
+            v.pointer(&format!("/{tail}"))
+        }
+    }
+
     pub fn metadata(&self) -> Option<&Map<String, Value>> {
         self.value.get("metadata").and_then(Value::as_object)
     }

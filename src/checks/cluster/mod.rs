@@ -3,7 +3,9 @@
 
 pub mod admission;
 pub mod exposure;
+pub mod governance;
 pub mod identity;
+pub mod mesh;
 pub mod namespaces;
 pub mod network;
 pub mod rbac;
@@ -22,6 +24,8 @@ macro_rules! families {
             secrets::$list,
             identity::$list,
             admission::$list,
+            mesh::$list,
+            governance::$list,
             resilience::$list,
         ]
     };

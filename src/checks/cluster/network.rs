@@ -1,9 +1,510 @@
-//! Cluster-wide checks: network.
+//! Cluster-wide checks: network (NetworkPolicy coverage, default deny, metadata endpoint).
+//!
+//! Only `networking.k8s.io` NetworkPolicies are read (Calico, Cilium and other CNI-specific
+//! policies have other semantics and are not evaluated). Policy semantics follow the API server:
+//! an absent `policyTypes` means `[Ingress]`, plus `Egress` when the policy has egress rules; an
+//! absent `podSelector` decodes to the empty selector, which selects every pod of the namespace.
 
-use super::super::{InventoryCheck, ObjectCheck};
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+
+use serde_json::Value;
+
+use super::super::{Ctx, InvVerdict, InventoryCheck, ObjectCheck};
+use super::namespaces::is_system_namespace;
+use crate::inventory::{Inventory, SelectorMatch, WORKLOADS, Workload, selector_matches};
+use crate::k8s::Object;
+use crate::model::Status;
 
 /// Per-object checks of this family.
 pub static OBJECT_CHECKS: &[ObjectCheck] = &[];
 
 /// Checks over the whole inventory of this family.
-pub static INVENTORY_CHECKS: &[InventoryCheck] = &[];
+pub static INVENTORY_CHECKS: &[InventoryCheck] = &[
+    InventoryCheck {
+        control: "NW-003",
+        kinds: &["NetworkPolicy", WORKLOADS],
+        run: default_deny,
+    },
+    InventoryCheck {
+        control: "NW-002",
+        kinds: &["NetworkPolicy", WORKLOADS],
+        run: coverage,
+    },
+    InventoryCheck {
+        control: "NW-004",
+        kinds: &["NetworkPolicy", WORKLOADS],
+        run: imds_egress,
+    },
+];
+
+/// The Azure Instance Metadata Service address.
+const IMDS: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+/// The port IMDS listens on (HTTP).
+const IMDS_PORT: i64 = 80;
+
+/// A NetworkPolicy as the API server sees it after defaulting.
+struct Policy {
+    obj: Object,
+    /// `spec.podSelector` (Null when absent: the empty selector).
+    selector: Value,
+    ingress: bool,
+    egress: bool,
+    ingress_rules: Vec<Value>,
+    egress_rules: Vec<Value>,
+}
+
+impl Policy {
+    fn from_object(obj: Object) -> Policy {
+        let spec = obj.value.get("spec").cloned().unwrap_or(Value::Null);
+        let rules = |k: &str| -> Vec<Value> {
+            spec.get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let ingress_rules = rules("ingress");
+        let egress_rules = rules("egress");
+        let types: Vec<&str> = spec
+            .get("policyTypes")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let (ingress, egress) = if types.is_empty() {
+            // SetDefaults_NetworkPolicy: Ingress always, Egress when there are egress rules.
+            (true, !egress_rules.is_empty())
+        } else {
+            (types.contains(&"Ingress"), types.contains(&"Egress"))
+        };
+        Policy {
+            selector: spec.get("podSelector").cloned().unwrap_or(Value::Null),
+            obj,
+            ingress,
+            egress,
+            ingress_rules,
+            egress_rules,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.obj.name()
+    }
+
+    /// `podSelector: {}` (or absent): every pod of the namespace.
+    fn selects_all(&self) -> bool {
+        match &self.selector {
+            Value::Null => true,
+            Value::Object(m) => m.iter().all(|(k, v)| match k.as_str() {
+                "matchLabels" => v.is_null() || v.as_object().is_some_and(|o| o.is_empty()),
+                "matchExpressions" => v.is_null() || v.as_array().is_some_and(|a| a.is_empty()),
+                _ => true,
+            }),
+            _ => false,
+        }
+    }
+
+    fn denies_all_ingress(&self) -> bool {
+        self.selects_all() && self.ingress && self.ingress_rules.is_empty()
+    }
+
+    fn denies_all_egress(&self) -> bool {
+        self.selects_all() && self.egress && self.egress_rules.is_empty()
+    }
+}
+
+/// NetworkPolicies (networking.k8s.io) by namespace; those without a namespace are left out
+/// (the namespace they land in is chosen at apply time).
+fn policies_by_namespace(inv: &Inventory) -> HashMap<String, Vec<Policy>> {
+    let mut out: HashMap<String, Vec<Policy>> = HashMap::new();
+    for obj in inv.of_group_kind("networking.k8s.io", "NetworkPolicy") {
+        if let Some(ns) = obj.namespace() {
+            out.entry(ns.to_string())
+                .or_default()
+                .push(Policy::from_object(obj));
+        }
+    }
+    out
+}
+
+/// Application namespaces that have workloads, sorted, with their workloads; and the workloads
+/// without a namespace.
+fn workload_namespaces(inv: &Inventory) -> (BTreeMap<&str, Vec<&Workload>>, Vec<&Workload>) {
+    let mut by_ns: BTreeMap<&str, Vec<&Workload>> = BTreeMap::new();
+    let mut none = Vec::new();
+    for w in &inv.workloads {
+        match w.namespace() {
+            Some(ns) if is_system_namespace(ns) => {}
+            Some(ns) => by_ns.entry(ns).or_default().push(w),
+            None => none.push(w),
+        }
+    }
+    (by_ns, none)
+}
+
+fn on_workload(w: &Workload, status: Status, message: impl Into<String>) -> InvVerdict {
+    InvVerdict {
+        status,
+        message: message.into(),
+        object: w.reference.clone(),
+        location: Some(w.location.clone()),
+    }
+}
+
+/// One not-evaluated verdict for the workloads that set no namespace (at the first of them).
+fn namespace_less(none: &[&Workload], what: &str, out: &mut Vec<InvVerdict>) {
+    let Some(first) = none.first() else { return };
+    let mut names: Vec<String> = none
+        .iter()
+        .take(3)
+        .map(|w| format!("{} {}", w.reference.kind, w.reference.name))
+        .collect();
+    if none.len() > 3 {
+        names.push(format!("and {} more", none.len() - 3));
+    }
+    out.push(on_workload(
+        first,
+        Status::NotEvaluated,
+        format!(
+            "{} workload(s) set no metadata.namespace ({}): the namespace they run in is chosen at \
+             apply time (kubectl -n, Helm --namespace), so {what} cannot be judged from the scanned inputs",
+            none.len(),
+            names.join(", ")
+        ),
+    ));
+}
+
+/// NW-003: every application namespace with workloads has a default-deny ingress and egress
+/// policy.
+fn default_deny(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+    let policies = policies_by_namespace(inv);
+    let (by_ns, none) = workload_namespaces(inv);
+    let empty = Vec::new();
+    for ns in by_ns.keys() {
+        let pols = policies.get(*ns).unwrap_or(&empty);
+        let ing = pols.iter().find(|p| p.denies_all_ingress());
+        let eg = pols.iter().find(|p| p.denies_all_egress());
+        let (status, message) = match (ing, eg) {
+            (Some(i), Some(e)) if i.name() == e.name() => (
+                Status::Pass,
+                format!(
+                    "namespace {ns} has a default-deny ingress and egress NetworkPolicy ({}) among the scanned inputs",
+                    i.name()
+                ),
+            ),
+            (Some(i), Some(e)) => (
+                Status::Pass,
+                format!(
+                    "namespace {ns} has default-deny NetworkPolicies for ingress ({}) and egress ({}) among the scanned inputs",
+                    i.name(),
+                    e.name()
+                ),
+            ),
+            _ => {
+                let missing: Vec<&str> = [(ing.is_none(), "ingress"), (eg.is_none(), "egress")]
+                    .into_iter()
+                    .filter_map(|(m, s)| m.then_some(s))
+                    .collect();
+                let what = if pols.is_empty() {
+                    "no NetworkPolicy (networking.k8s.io) at all".to_string()
+                } else {
+                    format!(
+                        "no default-deny {} NetworkPolicy (podSelector: {{}}, policyTypes including {}, no {} rules)",
+                        missing.join(" or "),
+                        missing
+                            .iter()
+                            .map(|m| if *m == "ingress" { "Ingress" } else { "Egress" })
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        missing.join(" / ")
+                    )
+                };
+                (
+                    Status::Fail,
+                    format!("namespace {ns} has workloads but {what} among the scanned inputs"),
+                )
+            }
+        };
+        out.push(InvVerdict::namespace(inv, ns, status, message));
+    }
+    namespace_less(&none, "their default-deny NetworkPolicies", out);
+}
+
+/// NW-002: every workload's pods are selected by an Ingress and an Egress policy of their
+/// namespace.
+fn coverage(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+    let policies = policies_by_namespace(inv);
+    let (by_ns, none) = workload_namespaces(inv);
+    let empty = Vec::new();
+    for (ns, workloads) in &by_ns {
+        let pols = policies.get(*ns).unwrap_or(&empty);
+        for w in workloads {
+            let desc = format!("{} {}/{}", w.reference.kind, ns, w.reference.name);
+            let mut ingress = None;
+            let mut egress = None;
+            let mut invalid = Vec::new();
+            for p in pols {
+                match selector_matches(&p.selector, &w.pod_labels) {
+                    SelectorMatch::Matches => {
+                        if p.ingress && ingress.is_none() {
+                            ingress = Some(p.name());
+                        }
+                        if p.egress && egress.is_none() {
+                            egress = Some(p.name());
+                        }
+                    }
+                    SelectorMatch::NoMatch => {}
+                    SelectorMatch::Invalid => invalid.push(p.name()),
+                }
+            }
+            let v = match (ingress, egress) {
+                (Some(i), Some(e)) => on_workload(
+                    w,
+                    Status::Pass,
+                    format!(
+                        "the pods of {desc} are selected by NetworkPolicy {i} for ingress and {e} for egress among the scanned inputs"
+                    ),
+                ),
+                _ if !invalid.is_empty() => on_workload(
+                    w,
+                    Status::NotEvaluated,
+                    format!(
+                        "NetworkPolicy {} in namespace {ns} has a podSelector that is not a valid label selector, so whether it selects the pods of {desc} cannot be judged",
+                        invalid.join(", ")
+                    ),
+                ),
+                _ => {
+                    let missing: Vec<&str> =
+                        [(ingress.is_none(), "Ingress"), (egress.is_none(), "Egress")]
+                            .into_iter()
+                            .filter_map(|(m, s)| m.then_some(s))
+                            .collect();
+                    on_workload(
+                        w,
+                        Status::Fail,
+                        format!(
+                            "the pods of {desc} are not selected by any NetworkPolicy with policyTypes {} among the scanned inputs",
+                            missing.join(" or ")
+                        ),
+                    )
+                }
+            };
+            out.push(v);
+        }
+    }
+    for w in none {
+        out.push(on_workload(
+            w,
+            Status::NotEvaluated,
+            format!(
+                "{} {} sets no metadata.namespace: the namespace it runs in is chosen at apply time, so the NetworkPolicies that select it cannot be judged from the scanned inputs",
+                w.reference.kind, w.reference.name
+            ),
+        ));
+    }
+}
+
+/// Does an IPv4 CIDR (`a.b.c.d/n`) contain an address? None when it is not a valid IPv4 CIDR;
+/// an IPv6 CIDR (even `::/0`) contains no IPv4 address.
+pub fn cidr_contains(cidr: &str, ip: Ipv4Addr) -> Option<bool> {
+    let (addr, len) = cidr.trim().split_once('/')?;
+    if addr.contains(':') {
+        let _: std::net::Ipv6Addr = addr.parse().ok()?;
+        let len: u8 = len.parse().ok()?;
+        return (len <= 128).then_some(false);
+    }
+    let addr: Ipv4Addr = addr.parse().ok()?;
+    let len: u32 = len.parse().ok()?;
+    if len > 32 {
+        return None;
+    }
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Some(u32::from(addr) & mask == u32::from(ip) & mask)
+}
+
+/// What an egress rule lets through to the metadata endpoint.
+#[derive(Debug, PartialEq, Eq)]
+enum Admits {
+    Yes(String),
+    No,
+    Unknown(String),
+}
+
+/// Do a rule's ports include TCP 80? (No ports: every port. A named port cannot be resolved for
+/// an IP destination, so it counts as possibly 80.)
+fn ports_admit_imds(rule: &Value) -> bool {
+    let Some(ports) = rule.get("ports").and_then(Value::as_array) else {
+        return true;
+    };
+    if ports.is_empty() {
+        return true;
+    }
+    ports.iter().any(|p| {
+        let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+        if proto != "TCP" {
+            return false;
+        }
+        match p.get("port") {
+            None | Some(Value::Null) => true,
+            Some(Value::String(_)) => true,
+            Some(v) => match (v.as_i64(), p.get("endPort").and_then(Value::as_i64)) {
+                (Some(start), Some(end)) => (start..=end).contains(&IMDS_PORT),
+                (Some(start), None) => start == IMDS_PORT,
+                _ => true,
+            },
+        }
+    })
+}
+
+/// Does an egress rule admit traffic to 169.254.169.254?
+fn rule_admits_imds(rule: &Value) -> Admits {
+    if !ports_admit_imds(rule) {
+        return Admits::No;
+    }
+    let to = rule.get("to").and_then(Value::as_array);
+    let Some(to) = to.filter(|t| !t.is_empty()) else {
+        return Admits::Yes("an egress rule without `to` (every destination)".to_string());
+    };
+    for peer in to {
+        let Some(block) = peer.get("ipBlock") else {
+            continue; // pod and namespace selectors select pods, not the metadata endpoint
+        };
+        let Some(cidr) = block.get("cidr").and_then(Value::as_str) else {
+            return Admits::Unknown("an ipBlock without a cidr".to_string());
+        };
+        match cidr_contains(cidr, IMDS) {
+            None => return Admits::Unknown(format!("ipBlock cidr {cidr} is not a valid CIDR")),
+            Some(false) => continue,
+            Some(true) => {}
+        }
+        let mut excluded = false;
+        for e in block
+            .get("except")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match e.as_str().and_then(|e| cidr_contains(e, IMDS)) {
+                Some(true) => excluded = true,
+                Some(false) => {}
+                None => {
+                    return Admits::Unknown(format!(
+                        "an except entry of ipBlock {cidr} is not a valid CIDR"
+                    ));
+                }
+            }
+        }
+        if !excluded {
+            return Admits::Yes(format!(
+                "an egress rule to ipBlock {cidr} without an `except` covering 169.254.169.254"
+            ));
+        }
+    }
+    Admits::No
+}
+
+/// NW-004: default-deny egress and no egress rule admitting 169.254.169.254, per namespace.
+fn imds_egress(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+    let policies = policies_by_namespace(inv);
+    let (by_ns, none) = workload_namespaces(inv);
+    let empty = Vec::new();
+    for ns in by_ns.keys() {
+        let pols = policies.get(*ns).unwrap_or(&empty);
+        let mut admits = None;
+        let mut unknown = None;
+        for p in pols.iter().filter(|p| p.egress) {
+            for r in &p.egress_rules {
+                match rule_admits_imds(r) {
+                    Admits::Yes(why) if admits.is_none() => admits = Some((p.name(), why)),
+                    Admits::Unknown(why) if unknown.is_none() => unknown = Some((p.name(), why)),
+                    _ => {}
+                }
+            }
+        }
+        let deny = pols.iter().find(|p| p.denies_all_egress());
+        let (status, message) = match (deny, admits, unknown) {
+            (None, _, _) => (
+                Status::Fail,
+                format!(
+                    "namespace {ns} has no default-deny egress NetworkPolicy among the scanned inputs, so its pods can reach the metadata endpoint 169.254.169.254 unless another policy restricts them"
+                ),
+            ),
+            (Some(_), Some((p, why)), _) => (
+                Status::Fail,
+                format!(
+                    "NetworkPolicy {p} in namespace {ns} has {why}, which lets the pods it selects reach the metadata endpoint 169.254.169.254"
+                ),
+            ),
+            (Some(_), None, Some((p, why))) => (
+                Status::NotEvaluated,
+                format!(
+                    "NetworkPolicy {p} in namespace {ns} has {why}, so whether it admits 169.254.169.254 cannot be judged"
+                ),
+            ),
+            (Some(d), None, None) => (
+                Status::Pass,
+                format!(
+                    "namespace {ns} has default-deny egress ({}) and no egress rule among the scanned inputs admits 169.254.169.254",
+                    d.name()
+                ),
+            ),
+        };
+        out.push(InvVerdict::namespace(inv, ns, status, message));
+    }
+    namespace_less(&none, "their egress to the metadata endpoint", out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cidrs() {
+        let c = |s: &str| cidr_contains(s, IMDS);
+        assert_eq!(c("0.0.0.0/0"), Some(true));
+        assert_eq!(c("169.254.169.254/32"), Some(true));
+        assert_eq!(c("169.254.0.0/16"), Some(true));
+        assert_eq!(c("169.254.169.255/32"), Some(false));
+        assert_eq!(c("10.0.0.0/8"), Some(false));
+        assert_eq!(c("128.0.0.0/1"), Some(true));
+        assert_eq!(c("0.0.0.0/1"), Some(false));
+        assert_eq!(c("::/0"), Some(false));
+        assert_eq!(c("fd00::/8"), Some(false));
+        assert_eq!(c("10.0.0.0/33"), None);
+        assert_eq!(c("10.0.0/8"), None);
+        assert_eq!(c("10.0.0.0"), None);
+        assert_eq!(c("banana/8"), None);
+    }
+
+    #[test]
+    fn egress_rules_and_imds() {
+        let yes = |r: Value| matches!(rule_admits_imds(&r), Admits::Yes(_));
+        assert!(yes(json!({})));
+        assert!(yes(json!({"to": []})));
+        assert!(yes(json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})));
+        assert!(yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]})
+        ));
+        assert!(!yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}}]})
+        ));
+        assert!(!yes(json!({"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]})));
+        assert!(!yes(json!({"to": [{"podSelector": {}}]})));
+        assert!(!yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443}]})
+        ));
+        assert!(!yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 53, "protocol": "UDP"}]})
+        ));
+        assert!(yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 1, "endPort": 1024}]})
+        ));
+        assert!(yes(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": "http"}]})
+        ));
+        assert!(matches!(
+            rule_admits_imds(&json!({"to": [{"ipBlock": {"cidr": "nope"}}]})),
+            Admits::Unknown(_)
+        ));
+    }
+}
