@@ -126,6 +126,7 @@ struct Partial {
     files: u64,
     bytes: u64,
     inventory: Inventory,
+    strings: Interner,
 }
 
 impl Partial {
@@ -230,14 +231,17 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         add_counts(counts.entry(check.control).or_default(), n);
     }
     let mut findings = partial.findings;
+    // One at a time: each parses the objects it reads, and running them side by side would
+    // hold several parsed copies of the inventory at once (they take milliseconds each).
     let cross: Vec<(&'static str, Vec<crate::checks::InvVerdict>)> = inventory_checks()
-        .into_par_iter()
+        .into_iter()
         .map(|c| {
             let mut out = Vec::new();
             (c.run)(&inventory, &ctx, &mut out);
             (c.control, out)
         })
         .collect();
+    let mut strings = Interner::default();
     for (control, verdicts) in cross {
         let id = catalog
             .control(control)
@@ -253,13 +257,17 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
             if v.status == Status::Pass && !config.include_passed {
                 continue;
             }
+            let mut location = v.location;
+            if let Some(l) = &mut location {
+                l.path = l.path.take().map(|p| strings.get(&p));
+            }
             findings.push(Finding {
                 control: id,
                 status: v.status,
                 severity: Severity::Info,
-                message: v.message,
+                message: strings.get(&v.message),
                 object: Some(v.object),
-                location: v.location,
+                location,
             });
         }
     }
@@ -603,15 +611,16 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
             if v.status == Status::Pass && !ctx.config.include_passed {
                 continue;
             }
-            let location = match &v.path {
+            let mut location = match &v.path {
                 Some(p) => obj.location(p),
                 None => obj.object_location(),
             };
+            location.path = location.path.map(|p| part.strings.get(&p));
             part.findings.push(Finding {
                 control: ids[i],
                 status: v.status,
                 severity: Severity::Info,
-                message: v.message,
+                message: part.strings.get(&v.message),
                 object: Some(obj.reference.clone()),
                 location: Some(location),
             });
@@ -619,14 +628,30 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
     }
 }
 
-/// Control statuses. A control is only as good as its evidence: without a check that ran on
-/// loaded evidence it is `not-evaluated` (or `manual`), never `pass`.
 fn add_counts(a: &mut Counts, b: &Counts) {
     a.pass += b.pass;
     a.fail += b.fail;
     a.not_evaluated += b.not_evaluated;
 }
 
+/// Shares equal strings between findings: messages and field paths repeat across thousands of
+/// objects, and a finding holding its own copies made them the largest part of a scan's memory.
+#[derive(Default)]
+struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
+/// Control statuses. A control is only as good as its evidence: without a check that ran on
+/// loaded evidence it is `not-evaluated` (or `manual`), never `pass`.
 fn aggregate(
     catalog: &'static Catalog,
     by_id: &BTreeMap<&'static str, Counts>,

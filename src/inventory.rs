@@ -38,9 +38,14 @@ impl StoredObject {
         let json = serde_json::to_string(&obj.value)
             .unwrap_or_default()
             .into_boxed_str();
+        let mut spans = obj.spans;
+        // Spans shared with other items of a List stay as they are.
+        if let Some(s) = Arc::get_mut(&mut spans) {
+            s.compact();
+        }
         StoredObject {
             json,
-            spans: obj.spans,
+            spans,
             root: obj.root,
             provenance: obj.provenance,
             reference: obj.reference,

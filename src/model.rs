@@ -114,7 +114,7 @@ pub struct Location {
     pub document: Option<u32>,
     /// JSON pointer of the offending field inside the object.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Arc<str>>,
 }
 
 /// One verdict of one control on one object.
@@ -123,7 +123,7 @@ pub struct Finding {
     pub control: &'static str,
     pub status: Status,
     pub severity: Severity,
-    pub message: String,
+    pub message: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<Arc<ObjectRef>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -162,7 +162,9 @@ impl Object {
             file: self.provenance.file.clone(),
             line: path.line(&self.spans).or(Some(self.provenance.line)),
             document: Some(self.provenance.document),
-            path: Some(path.pointer()).filter(|p| !p.is_empty()),
+            path: Some(path.pointer())
+                .filter(|p| !p.is_empty())
+                .map(Arc::from),
         }
     }
 

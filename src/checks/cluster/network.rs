@@ -55,8 +55,10 @@ struct Policy {
 }
 
 impl Policy {
-    fn from_object(obj: Object) -> Policy {
-        let spec = obj.value.get("spec").cloned().unwrap_or(Value::Null);
+    fn from_object(mut obj: Object) -> Policy {
+        // Keep the rules; of the object only its name and lines are needed afterwards.
+        let spec = obj.value.remove("spec").unwrap_or(Value::Null);
+        obj.value = serde_json::Map::new();
         let rules = |k: &str| -> Vec<Value> {
             spec.get(k)
                 .and_then(Value::as_array)

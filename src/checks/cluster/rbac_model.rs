@@ -304,20 +304,22 @@ fn labels_of(obj: &Object) -> BTreeMap<String, String> {
 
 impl Model {
     pub fn from_inventory(inv: &Inventory) -> Model {
+        // Parsed one at a time and reduced to rules as they come.
         Model::new(
             inv.of_kind(KINDS)
-                .filter(|o| api_group(o.api_version()) == RBAC_GROUP)
-                .collect(),
+                .filter(|o| api_group(o.api_version()) == RBAC_GROUP),
         )
     }
 
     /// Builds the model from RBAC objects (objects of other kinds or groups are ignored).
-    pub fn new(objects: Vec<Object>) -> Model {
+    pub fn new(objects: impl IntoIterator<Item = Object>) -> Model {
         let mut roles = Vec::new();
         let mut bindings = Vec::new();
-        for (i, obj) in objects.iter().enumerate() {
+        let mut kept: Vec<Object> = Vec::new();
+        for mut obj in objects {
+            let i = kept.len();
             if api_group(obj.api_version()) != RBAC_GROUP {
-                continue;
+                continue; // not kept: no verdict refers to it
             }
             let ns = obj.namespace().map(str::to_string);
             match obj.kind() {
@@ -328,7 +330,7 @@ impl Model {
                         cluster,
                         namespace: ns,
                         name: obj.name().to_string(),
-                        labels: labels_of(obj),
+                        labels: labels_of(&obj),
                         rules: obj
                             .value
                             .get("rules")
@@ -393,13 +395,17 @@ impl Model {
                         cluster,
                         namespace: ns,
                         name: obj.name().to_string(),
-                        labels: labels_of(obj),
+                        labels: labels_of(&obj),
                         role_ref,
                         subjects,
                     });
                 }
                 _ => {}
             }
+            // Only provenance is needed from here on (verdict locations): drop the value, which
+            // is several times larger than the rules extracted from it.
+            obj.value = serde_json::Map::new();
+            kept.push(obj);
         }
         let mut cluster_roles = HashMap::new();
         let mut ns_roles = HashMap::new();
@@ -413,7 +419,7 @@ impl Model {
             }
         }
         let mut model = Model {
-            objects,
+            objects: kept,
             roles,
             bindings,
             cluster_roles,
