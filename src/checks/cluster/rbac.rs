@@ -826,43 +826,47 @@ mod tests {
 
     #[test]
     fn aggregation_and_builtin_roles() {
-        let model = Model::new(vec![
-            cluster_role("agg", json!({}), json!([])),
-            cluster_role(
-                "part",
-                json!({"team": "a"}),
-                json!([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]),
-            ),
-            cluster_role(
-                "to-edit",
-                json!({"rbac.authorization.k8s.io/aggregate-to-edit": "true"}),
-                json!([{"apiGroups": ["x.io"], "resources": ["widgets"], "verbs": ["get"]}]),
-            ),
-            binding(
-                "ClusterRoleBinding",
-                None,
-                "b1",
-                ("ClusterRole", "agg"),
-                json!([{"kind": "User", "name": "alice"}]),
-            ),
-            binding(
-                "RoleBinding",
-                Some("shop"),
-                "b2",
-                ("ClusterRole", "edit"),
-                json!([{"kind": "ServiceAccount", "name": "ci"}]),
-            ),
-            binding(
-                "RoleBinding",
-                Some("shop"),
-                "b3",
-                ("Role", "nope"),
-                json!([{"kind": "Group", "name": "devs"}]),
-            ),
-        ]);
+        // The model keeps only provenance of its objects, so build each model from fresh inputs.
+        let inputs = || {
+            vec![
+                cluster_role("agg", json!({}), json!([])),
+                cluster_role(
+                    "part",
+                    json!({"team": "a"}),
+                    json!([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]),
+                ),
+                cluster_role(
+                    "to-edit",
+                    json!({"rbac.authorization.k8s.io/aggregate-to-edit": "true"}),
+                    json!([{"apiGroups": ["x.io"], "resources": ["widgets"], "verbs": ["get"]}]),
+                ),
+                binding(
+                    "ClusterRoleBinding",
+                    None,
+                    "b1",
+                    ("ClusterRole", "agg"),
+                    json!([{"kind": "User", "name": "alice"}]),
+                ),
+                binding(
+                    "RoleBinding",
+                    Some("shop"),
+                    "b2",
+                    ("ClusterRole", "edit"),
+                    json!([{"kind": "ServiceAccount", "name": "ci"}]),
+                ),
+                binding(
+                    "RoleBinding",
+                    Some("shop"),
+                    "b3",
+                    ("Role", "nope"),
+                    json!([{"kind": "Group", "name": "devs"}]),
+                ),
+            ]
+        };
+        let model = Model::new(inputs());
         // Without an aggregationRule "agg" is a plain role.
         assert!(!model.is_aggregated(0));
-        let mut with_rule = model.objects.into_iter().collect::<Vec<_>>();
+        let mut with_rule = inputs();
         with_rule[0].value.insert(
             "aggregationRule".into(),
             json!({"clusterRoleSelectors": [{"matchLabels": {"team": "a"}}]}),
