@@ -13,6 +13,8 @@ pub struct Config {
     pub include_passed: bool,
     /// Labels every namespace and workload must carry (AD-005).
     pub required_labels: Vec<String>,
+    /// Compute every subject's effective RBAC rights (`aksguard rbac`).
+    pub rbac_inventory: bool,
 }
 
 pub const DEFAULT_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
@@ -30,6 +32,7 @@ impl Default for Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            rbac_inventory: false,
         }
     }
 }

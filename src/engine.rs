@@ -85,6 +85,8 @@ pub struct ScanResult {
     pub notes: Vec<Note>,
     pub stats: InputStats,
     pub fail_on: Severity,
+    /// Effective rights per RBAC subject, when asked for (`Config::rbac_inventory`).
+    pub rbac: Option<Vec<crate::checks::cluster::rbac::model::SubjectRights>>,
 }
 
 impl ScanResult {
@@ -271,6 +273,9 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
             });
         }
     }
+    let rbac = config
+        .rbac_inventory
+        .then(|| crate::checks::cluster::rbac::model::subject_rights(&inventory));
     drop(inventory);
 
     // 5. Aggregate into control statuses.
@@ -290,6 +295,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         notes,
         stats,
         fail_on: config.fail_on,
+        rbac,
     }
 }
 

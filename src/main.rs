@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use aksguard::catalog::Catalog;
-use aksguard::config::{Config, DEFAULT_REGISTRIES, DEFAULT_REQUIRED_LABELS};
+use aksguard::config::Config;
 use aksguard::engine::{self, Input};
 use aksguard::model::Severity;
 use aksguard::report::{self, ColorChoice, Style};
@@ -48,6 +48,20 @@ enum Command {
     /// Print the source checklists item by item with the controls that cover them; with inputs,
     /// scan them and show each item's status.
     Checklist(ChecklistArgs),
+    /// Print every subject of the scanned RoleBindings and ClusterRoleBindings with its effective
+    /// rights (roles resolved, aggregated ClusterRoles expanded), for a person to review.
+    Rbac(RbacArgs),
+}
+
+#[derive(Args)]
+struct RbacArgs {
+    /// Inputs to read, as for `aksguard scan`.
+    #[arg(value_name = "PATH", required = true)]
+    inputs: Vec<String>,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -154,23 +168,17 @@ fn main() -> ExitCode {
     let catalog = Catalog::get();
     let (text, code) = match cli.command {
         Command::Scan(args) => {
-            let config = Config {
-                allowed_registries: if args.allowed_registries.is_empty() {
-                    DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect()
-                } else {
-                    args.allowed_registries
-                },
+            let mut config = Config {
                 fail_on: args.fail_on,
                 include_passed: args.include_passed,
-                required_labels: if args.required_labels.is_empty() {
-                    DEFAULT_REQUIRED_LABELS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect()
-                } else {
-                    args.required_labels
-                },
+                ..Config::default()
             };
+            if !args.allowed_registries.is_empty() {
+                config.allowed_registries = args.allowed_registries;
+            }
+            if !args.required_labels.is_empty() {
+                config.required_labels = args.required_labels;
+            }
             let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
             let result = engine::scan(&inputs, &config);
             let style = Style {
@@ -223,6 +231,27 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Command::Rbac(args) => {
+            let config = Config {
+                rbac_inventory: true,
+                ..Config::default()
+            };
+            let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+            let result = engine::scan(&inputs, &config);
+            let rights = result.rbac.unwrap_or_default();
+            let text = match args.format {
+                Format::Json => report::rbac::json(&rights, &result.errors),
+                Format::Table => report::rbac::table(
+                    &rights,
+                    &result.errors,
+                    Style {
+                        on: args.color.enabled(),
+                    },
+                ),
+            };
+            // An inventory, not a verdict: 2 when an input could not be read, else 0.
+            (text, if result.errors.is_empty() { 0 } else { 2 })
+        }
         Command::Checklist(args) => {
             let scan = if args.inputs.is_empty() {
                 None

@@ -582,3 +582,73 @@ fn catalogue_commands() {
         .unwrap();
     assert_eq!(pod10["status"], "fail");
 }
+
+#[test]
+fn rbac_prints_each_subjects_effective_rights() {
+    let dir = tmp();
+    write(
+        dir.path(),
+        "rbac.yaml",
+        b"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: monitoring}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {rbac.example.com/aggregate-to-monitoring: \"true\"}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: read-metrics
+  labels: {rbac.example.com/aggregate-to-monitoring: \"true\"}
+rules:
+- {apiGroups: [metrics.k8s.io], resources: [pods], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: prometheus}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: monitoring}
+subjects:
+- {kind: ServiceAccount, name: prometheus, namespace: monitoring}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployers, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects:
+- {kind: Group, name: shop-devs}
+",
+    );
+    let out = run(&["rbac", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let subjects = r["subjects"].as_array().unwrap();
+    let prom = subjects
+        .iter()
+        .find(|s| s["subject"]["name"] == "prometheus")
+        .expect("prometheus subject");
+    assert_eq!(prom["subject"]["namespace"], "monitoring");
+    let grant = &prom["grants"][0];
+    assert_eq!(grant["clusterWide"], true);
+    // The aggregated role's rules are those of the ClusterRoles it selects.
+    assert_eq!(grant["rules"][0]["resources"][0], "pods");
+    assert_eq!(grant["rules"][0]["apiGroups"][0], "metrics.k8s.io");
+    let devs = subjects
+        .iter()
+        .find(|s| s["subject"]["name"] == "shop-devs")
+        .expect("group subject");
+    assert_eq!(devs["grants"][0]["namespace"], "shop");
+    assert_eq!(devs["grants"][0]["roleSource"], "missing");
+    let table = run(&["rbac", dir.path().to_str().unwrap(), "--color", "never"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("ServiceAccount monitoring/prometheus"),
+        "{text}"
+    );
+    assert!(text.contains("rules unknown"), "{text}");
+}

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod rbac;
 pub mod table;
 
 use std::io::IsTerminal;
