@@ -193,28 +193,36 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         })
         .collect();
     let ctx = Ctx { config };
+    // Results accumulate per worker (fold) and are merged once per worker pair (reduce), rather
+    // than one partial result per file.
+    let new_partial = || Partial::new(object_checks().len());
     let partial = files
         .into_par_iter()
-        .map(|(name, src)| match read_text(&name, src) {
-            Ok(text) => {
-                let mut units = Vec::new();
-                let (files, bytes) = (1, text.len() as u64);
-                split_units(name, text, &mut units);
-                let mut p = units
-                    .into_par_iter()
-                    .map(|u| run_unit(&u, &ids, &ctx))
-                    .reduce(|| Partial::new(object_checks().len()), Partial::merge);
-                p.files += files;
-                p.bytes += bytes;
-                p
+        .fold(new_partial, |mut acc, (name, src)| {
+            match read_text(&name, src) {
+                Ok(text) => {
+                    acc.files += 1;
+                    acc.bytes += text.len() as u64;
+                    let mut units = Vec::new();
+                    split_units(name, text, &mut units);
+                    if units.len() == 1 {
+                        run_unit(&units[0], &ids, &ctx, &mut acc);
+                    } else {
+                        let chunks = units
+                            .into_par_iter()
+                            .fold(new_partial, |mut a, u| {
+                                run_unit(&u, &ids, &ctx, &mut a);
+                                a
+                            })
+                            .reduce(new_partial, Partial::merge);
+                        acc = acc.merge(chunks);
+                    }
+                }
+                Err(e) => acc.errors.push(e),
             }
-            Err(e) => {
-                let mut p = Partial::new(object_checks().len());
-                p.errors.push(e);
-                p
-            }
+            acc
         })
-        .reduce(|| Partial::new(object_checks().len()), Partial::merge);
+        .reduce(new_partial, Partial::merge);
 
     stats.files = partial.files;
     stats.bytes = partial.bytes;
@@ -234,17 +242,13 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     }
     let mut findings = partial.findings;
     // One at a time: each parses the objects it reads, and running them side by side would
-    // hold several parsed copies of the inventory at once (they take milliseconds each).
-    let cross: Vec<(&'static str, Vec<crate::checks::InvVerdict>)> = inventory_checks()
-        .into_iter()
-        .map(|c| {
-            let mut out = Vec::new();
-            (c.run)(&inventory, &ctx, &mut out);
-            (c.control, out)
-        })
-        .collect();
+    // hold several parsed copies of the inventory at once (they take milliseconds each). Each
+    // check's verdicts become findings (with shared strings) before the next one runs.
     let mut strings = Interner::default();
-    for (control, verdicts) in cross {
+    for check in inventory_checks() {
+        let mut verdicts = Vec::new();
+        (check.run)(&inventory, &ctx, &mut verdicts);
+        let control = check.control;
         let id = catalog
             .control(control)
             .map(|c| c.id.as_str())
@@ -518,13 +522,11 @@ fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
-fn run_unit(u: &Unit, ids: &[&'static str], ctx: &Ctx) -> Partial {
-    let mut part = Partial::new(object_checks().len());
+fn run_unit(u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
     let text = &u.text[u.start..u.end];
     yaml::parse_stream(text, u.first_line, u.first_index, |doc| {
-        handle_doc(doc, u, ids, ctx, &mut part)
+        handle_doc(doc, u, ids, ctx, part)
     });
-    part
 }
 
 fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
