@@ -202,18 +202,109 @@ fn worst<'a>(vs: impl IntoIterator<Item = &'a str>) -> &'a str {
         .unwrap_or("none")
 }
 
-/// The objects of our scan that a checkov record names. checkov writes `default` for a missing
-/// namespace (also on cluster-scoped kinds, where our report gives none).
+/// Kinds without a namespace. Our report gives them none; checkov writes whatever
+/// `metadata.namespace` says (ignored by the API server for these kinds), else `default`.
+const CLUSTER_SCOPED: &[&str] = &[
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "CustomResourceDefinition",
+    "CertificateSigningRequest",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+];
+
+/// Kinds with a pod template (or a pod spec) from which checkov's graph derives `Pod` entities.
+const POD_TEMPLATE_KINDS: &[&str] = &[
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+fn same_namespace(k: &ObjectKey, r: &Record) -> bool {
+    match k.namespace.as_deref() {
+        Some(ns) => ns == r.namespace,
+        None => r.namespace == "default" || CLUSTER_SCOPED.contains(&k.kind.as_str()),
+    }
+}
+
+/// `roleRef` (kind, name) of a RoleBinding or ClusterRoleBinding, read from its file.
+fn role_ref(k: &ObjectKey) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(root().join(&k.file)).ok()?;
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&text).ok()?;
+    let doc = docs.iter().find(|d| {
+        d["kind"].as_str() == Some(k.kind.as_str())
+            && d["metadata"]["name"].as_str() == Some(k.name.as_str())
+    })?;
+    let r = &doc["roleRef"];
+    Some((
+        r["kind"].as_str()?.to_string(),
+        r["name"].as_str()?.to_string(),
+    ))
+}
+
+/// The objects of our scan that a checkov record names: same file, kind, name and namespace
+/// (checkov writes `default` for a missing namespace, also on cluster-scoped kinds, where our
+/// report gives none, and keeps a namespace a cluster-scoped object sets in vain).
+///
+/// checkov's graph checks name entities our report does not have; they are mapped to the
+/// objects they derive from:
+/// - a binding record (`RoleBinding`/`ClusterRoleBinding`) is judged on the role it grants:
+///   our RBAC controls report on the Role or ClusterRole and on the binding only when its
+///   `roleRef` is not among the inputs, so the record takes the binding and the roles its
+///   `roleRef` names among the scanned objects (a ClusterRole by name, a Role by name in the
+///   binding's namespace);
+/// - a `Pod` record named `<workload>.<suffix>` that names no object is the pod that checkov
+///   derives from the template of the workload `<workload>` in the same file and namespace.
 fn matching<'s>(scan: &'s Scan, r: &Record) -> Vec<&'s ObjectKey> {
-    scan.objects
+    let mut objects: Vec<&ObjectKey> = scan
+        .objects
         .iter()
         .filter(|k| {
-            k.file == r.file
-                && k.kind == r.kind
-                && k.name == r.name
-                && k.namespace.as_deref().unwrap_or("default") == r.namespace
+            k.file == r.file && k.kind == r.kind && k.name == r.name && same_namespace(k, r)
         })
-        .collect()
+        .collect();
+    if matches!(r.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+        let mut roles = Vec::new();
+        for b in &objects {
+            let Some((kind, name)) = role_ref(b) else {
+                continue;
+            };
+            roles.extend(scan.objects.iter().filter(|k| {
+                k.kind == kind
+                    && k.name == name
+                    && (kind == "ClusterRole" || k.namespace == b.namespace)
+            }));
+        }
+        objects.extend(roles);
+    }
+    if objects.is_empty() && r.kind == "Pod" {
+        objects = scan
+            .objects
+            .iter()
+            .filter(|k| {
+                k.file == r.file
+                    && POD_TEMPLATE_KINDS.contains(&k.kind.as_str())
+                    && same_namespace(k, r)
+                    && r.name
+                        .strip_prefix(k.name.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .collect();
+    }
+    objects
 }
 
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
