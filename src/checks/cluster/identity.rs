@@ -17,11 +17,107 @@ pub static OBJECT_CHECKS: &[ObjectCheck] = &[ObjectCheck {
 }];
 
 /// Checks over the whole inventory of this family.
-pub static INVENTORY_CHECKS: &[InventoryCheck] = &[InventoryCheck {
-    control: "ID-016",
-    kinds: &["Secret", WORKLOADS],
-    run: legacy_service_account_tokens,
-}];
+pub static INVENTORY_CHECKS: &[InventoryCheck] = &[
+    InventoryCheck {
+        control: "ID-016",
+        kinds: &["Secret", WORKLOADS],
+        run: legacy_service_account_tokens,
+    },
+    InventoryCheck {
+        control: "ID-008",
+        kinds: &["ServiceAccount", WORKLOADS],
+        run: workload_identity_service_accounts,
+    },
+];
+
+/// The pod label the workload identity webhook selects pods by (objectSelector, value "true").
+const WI_USE: &str = "azure.workload.identity/use";
+/// The ServiceAccount annotation naming the managed identity (or app registration) to use.
+const WI_CLIENT_ID: &str = "azure.workload.identity/client-id";
+/// The pod label that binds a pod to an AzureIdentity under AAD Pod Identity (deprecated).
+const AAD_POD_ID_BINDING: &str = "aadpodidbinding";
+
+/// The non-empty `azure.workload.identity/client-id` annotation of a ServiceAccount.
+fn client_id(sa: &Object) -> Option<&str> {
+    sa.annotations()
+        .and_then(|a| a.get(WI_CLIENT_ID))
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// ID-008, across objects: a workload whose pods carry `azure.workload.identity/use: "true"`
+/// passes when its ServiceAccount (serviceAccountName, else `default`, in the same namespace)
+/// is among the inputs with a non-empty client-id annotation, fails when that ServiceAccount is
+/// there without it, and is not evaluated when the ServiceAccount or the namespace is unknown.
+pub fn workload_identity_service_accounts(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+    let mut sas: HashMap<(String, String), bool> = HashMap::new();
+    for sa in inv.of_group_kind("", "ServiceAccount") {
+        if let Some(ns) = sa.namespace() {
+            sas.insert(
+                (ns.to_string(), sa.name().to_string()),
+                client_id(&sa).is_some(),
+            );
+        }
+    }
+    for w in &inv.workloads {
+        if w.pod_labels.get(WI_USE).map(String::as_str) != Some("true") {
+            continue;
+        }
+        let sa = w.service_account.as_deref().unwrap_or("default");
+        let (status, message) = match w.namespace() {
+            None => (
+                Status::NotEvaluated,
+                format!(
+                    "is labelled {WI_USE}: \"true\" but sets no metadata.namespace, so its ServiceAccount `{sa}` cannot be found among the scanned inputs"
+                ),
+            ),
+            Some(ns) => match sas.get(&(ns.to_string(), sa.to_string())) {
+                Some(true) => (
+                    Status::Pass,
+                    format!(
+                        "uses workload identity: labelled {WI_USE}: \"true\" and its ServiceAccount {ns}/{sa} is annotated with {WI_CLIENT_ID}"
+                    ),
+                ),
+                Some(false) => (
+                    Status::Fail,
+                    format!(
+                        "is labelled {WI_USE}: \"true\" but its ServiceAccount {ns}/{sa} has no {WI_CLIENT_ID} annotation among the scanned inputs, so the workload identity webhook injects no AZURE_CLIENT_ID and the pods are not tied to a managed identity; annotate the ServiceAccount"
+                    ),
+                ),
+                None => (
+                    Status::NotEvaluated,
+                    format!(
+                        "is labelled {WI_USE}: \"true\" but its ServiceAccount {ns}/{sa} is not among the scanned inputs, so whether it carries {WI_CLIENT_ID} cannot be judged"
+                    ),
+                ),
+            },
+        };
+        out.push(InvVerdict {
+            status,
+            message,
+            object: w.reference.clone(),
+            location: Some(w.location.clone()),
+        });
+    }
+}
+
+/// Keys from the object's root to the pod metadata found by `pod_spec` (labels of a Pod, of a
+/// PodTemplate's template, of a CronJob's job template, or of `spec.template`).
+fn pod_meta_keys(obj: &Object) -> Vec<&'static str> {
+    match obj.kind() {
+        "Pod" => vec!["metadata"],
+        "PodTemplate" => vec!["template", "metadata"],
+        _ if obj
+            .value
+            .get("spec")
+            .and_then(|s| s.pointer("/jobTemplate/spec"))
+            .is_some_and(Value::is_object) =>
+        {
+            vec!["spec", "jobTemplate", "spec", "template", "metadata"]
+        }
+        _ => vec!["spec", "template", "metadata"],
+    }
+}
 
 const SA_TOKEN: &str = "kubernetes.io/service-account-token";
 
@@ -209,7 +305,9 @@ fn keys_text(keys: &[String]) -> String {
 pub fn no_static_azure_credentials(obj: &Object, _: &Ctx, out: &mut Verdicts) {
     let group = api_group(obj.api_version());
     match obj.kind() {
-        "AzureIdentity" | "AzureIdentityBinding" if group == "aadpodidentity.k8s.io" => {
+        "AzureIdentity" | "AzureIdentityBinding" | "AzurePodIdentityException"
+            if group == "aadpodidentity.k8s.io" =>
+        {
             out.fail(
                 obj.path(&["kind"]),
                 format!(
@@ -220,12 +318,7 @@ pub fn no_static_azure_credentials(obj: &Object, _: &Ctx, out: &mut Verdicts) {
             return;
         }
         "ServiceAccount" if group.is_empty() => {
-            let client_id = obj
-                .annotations()
-                .and_then(|a| a.get("azure.workload.identity/client-id"))
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty());
-            if client_id.is_some() {
+            if client_id(obj).is_some() {
                 out.pass(
                     "is federated with a managed identity (azure.workload.identity/client-id)",
                 );
@@ -265,6 +358,18 @@ pub fn no_static_azure_credentials(obj: &Object, _: &Ctx, out: &mut Verdicts) {
         return;
     }
     with_pod(obj, out, |pod, out| {
+        let labels = pod.meta.and_then(|m| m.get("labels"));
+        if let Some(v) = labels.and_then(|l| l.get(AAD_POD_ID_BINDING)) {
+            let mut keys = pod_meta_keys(obj);
+            keys.extend(["labels", AAD_POD_ID_BINDING]);
+            out.fail(
+                obj.path(&keys),
+                format!(
+                    "pods are labelled {AAD_POD_ID_BINDING}: {} for AAD Pod Identity, which is deprecated; federate a managed identity with the ServiceAccount (workload identity) and label the pods {WI_USE}: \"true\" instead",
+                    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+                ),
+            );
+        }
         for c in pod.containers() {
             let Some(env) = c.value.get("env").and_then(Value::as_array) else {
                 continue;
@@ -292,18 +397,13 @@ pub fn no_static_azure_credentials(obj: &Object, _: &Ctx, out: &mut Verdicts) {
                 }
             }
         }
-        if !out.has_fail() {
-            let wi = pod
-                .meta
-                .and_then(|m| m.get("labels"))
-                .and_then(|l| l.get("azure.workload.identity/use"))
-                .and_then(Value::as_str)
-                == Some("true");
-            out.pass(if wi {
-                "uses workload identity (azure.workload.identity/use) and no static Azure credential in env"
-            } else {
-                "gets no static Azure credential through container env"
-            });
+        let wi = labels.and_then(|l| l.get(WI_USE)).and_then(Value::as_str) == Some("true");
+        // A workload labelled for workload identity is judged across objects instead
+        // (workload_identity_service_accounts): its ServiceAccount decides pass or fail.
+        if !out.has_fail() && !wi {
+            out.pass(
+                "gets no static Azure credential through container env and uses no AAD Pod Identity label",
+            );
         }
     });
 }

@@ -229,6 +229,211 @@ fn default_deny(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
         out.push(InvVerdict::namespace(inv, ns, status, message));
     }
     namespace_less(&none, "their default-deny NetworkPolicies", out);
+    allow_all_rules(inv, out);
+}
+
+/// The ports part of a rule: every port of every protocol, every port of some protocols, or
+/// narrower.
+#[derive(Debug, PartialEq, Eq)]
+enum PortScope {
+    All,
+    AllOf(Vec<&'static str>),
+    Limited,
+}
+
+/// What a rule's `ports` admit. Absent or empty: every port of every protocol. An entry without
+/// `port` (or with the range 1-65535) opens every port of its protocol (TCP by default); a named
+/// port or a narrower number or range limits the rule.
+fn port_scope(rule: &Value) -> PortScope {
+    let Some(ports) = rule.get("ports").and_then(Value::as_array) else {
+        return PortScope::All;
+    };
+    if ports.is_empty() {
+        return PortScope::All;
+    }
+    let mut full = Vec::new();
+    for proto in ["TCP", "UDP", "SCTP"] {
+        let open = ports.iter().any(|p| {
+            p.get("protocol").and_then(Value::as_str).unwrap_or("TCP") == proto
+                && match p.get("port") {
+                    None | Some(Value::Null) => true,
+                    Some(v) => {
+                        v.as_i64().is_some_and(|s| s <= 1)
+                            && p.get("endPort")
+                                .and_then(Value::as_i64)
+                                .is_some_and(|e| e >= 65535)
+                    }
+                }
+        });
+        if open {
+            full.push(proto);
+        }
+    }
+    match full.len() {
+        3 => PortScope::All,
+        0 => PortScope::Limited,
+        _ => PortScope::AllOf(full),
+    }
+}
+
+/// Is a CIDR the whole IPv4 (`0.0.0.0/0`) or IPv6 (`::/0`) address space?
+fn cidr_is_everything(cidr: &str) -> bool {
+    let Some((addr, len)) = cidr.trim().split_once('/') else {
+        return false;
+    };
+    len == "0" && addr.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// A present selector that selects everything (`{}`, or empty matchLabels / matchExpressions).
+fn empty_selector(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_object).is_some_and(|m| {
+        m.iter().all(|(k, v)| match k.as_str() {
+            "matchLabels" => v.is_null() || v.as_object().is_some_and(|o| o.is_empty()),
+            "matchExpressions" => v.is_null() || v.as_array().is_some_and(|a| a.is_empty()),
+            _ => true,
+        })
+    })
+}
+
+/// How broad the peers of a rule are.
+#[derive(Debug, PartialEq, Eq)]
+enum Peers {
+    /// Admits every peer (the reasons, one per peer or one for a missing peer list).
+    Everything(Vec<String>),
+    /// An empty peer `{}`, which the API server rejects ("must specify a peer").
+    Invalid(usize),
+    Narrower,
+}
+
+/// The peers of a rule (`from` for ingress, `to` for egress). No list or an empty list admits
+/// every pod and every address; a peer with `namespaceSelector: {}` and no podSelector or
+/// `podSelector: {}` admits all pods in all namespaces; an ipBlock of `0.0.0.0/0` or `::/0`
+/// without `except` admits every address of that family.
+fn peer_scope(rule: &Value, key: &str) -> Peers {
+    let peers = rule.get(key).and_then(Value::as_array);
+    let Some(peers) = peers.filter(|p| !p.is_empty()) else {
+        return Peers::Everything(vec![format!(
+            "every pod in every namespace and every IP address (`{key}` absent or empty)"
+        )]);
+    };
+    let mut why = Vec::new();
+    for (i, peer) in peers.iter().enumerate() {
+        let field = |k: &str| peer.get(k).filter(|v| !v.is_null());
+        let (pods, nss, block) = (
+            field("podSelector"),
+            field("namespaceSelector"),
+            field("ipBlock"),
+        );
+        if pods.is_none() && nss.is_none() && block.is_none() {
+            return Peers::Invalid(i);
+        }
+        if nss.is_some() && empty_selector(nss) && (pods.is_none() || empty_selector(pods)) {
+            why.push(format!("all pods in all namespaces ({key}[{i}])"));
+        }
+        if let Some(cidr) = block
+            .and_then(|b| b.get("cidr"))
+            .and_then(Value::as_str)
+            .filter(|c| cidr_is_everything(c))
+        {
+            let except = block
+                .and_then(|b| b.get("except"))
+                .and_then(Value::as_array)
+                .is_some_and(|e| !e.is_empty());
+            if !except {
+                why.push(format!(
+                    "every address of ipBlock {cidr} without except ({key}[{i}])"
+                ));
+            }
+        }
+    }
+    if why.is_empty() {
+        Peers::Narrower
+    } else {
+        Peers::Everything(why)
+    }
+}
+
+/// NW-003, per rule: ingress and egress rules (of the directions the policy's policyTypes
+/// enable) that admit every peer on every port, or on every port of a protocol, fail, since
+/// NetworkPolicies are additive and such a rule undoes the default deny for the pods the policy
+/// selects. Rules narrowed to specific ports are not reported. Policies in system namespaces are
+/// skipped; other policies without such a rule pass.
+fn allow_all_rules(inv: &Inventory, out: &mut Vec<InvVerdict>) {
+    for obj in inv.of_group_kind("networking.k8s.io", "NetworkPolicy") {
+        if obj.namespace().is_some_and(is_system_namespace) {
+            continue;
+        }
+        let p = Policy::from_object(obj);
+        let pods = if p.selects_all() {
+            match p.obj.namespace() {
+                Some(ns) => format!("every pod of namespace {ns}"),
+                None => "every pod of its namespace".to_string(),
+            }
+        } else {
+            "the pods it selects".to_string()
+        };
+        let mut reported = false;
+        for (enabled, rules, field, key, dir, whence) in [
+            (
+                p.ingress,
+                &p.ingress_rules,
+                "ingress",
+                "from",
+                "ingress",
+                "from",
+            ),
+            (p.egress, &p.egress_rules, "egress", "to", "egress", "to"),
+        ] {
+            if !enabled {
+                continue;
+            }
+            for (i, rule) in rules.iter().enumerate() {
+                let path = p.obj.path(&["spec", field]).index(i);
+                let ports = port_scope(rule);
+                match peer_scope(rule, key) {
+                    Peers::Narrower => {}
+                    Peers::Invalid(j) => {
+                        reported = true;
+                        out.push(InvVerdict::on(
+                            &p.obj,
+                            Some(&path),
+                            Status::NotEvaluated,
+                            format!(
+                                "{dir} rule {i} has an empty peer ({key}[{j}]: {{}}), which the API server rejects (a peer needs podSelector, namespaceSelector or ipBlock), so what the policy admits cannot be judged"
+                            ),
+                        ));
+                    }
+                    Peers::Everything(why) => {
+                        let on = match &ports {
+                            PortScope::Limited => continue,
+                            PortScope::All => "on every port and protocol".to_string(),
+                            PortScope::AllOf(protos) => {
+                                format!("on every {} port", protos.join("/"))
+                            }
+                        };
+                        reported = true;
+                        out.push(InvVerdict::on(
+                            &p.obj,
+                            Some(&path),
+                            Status::Fail,
+                            format!(
+                                "{dir} rule {i} admits traffic {on} {whence} {}, which undoes default deny for {pods}; name the expected peers and ports",
+                                why.join(" and ")
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if !reported {
+            out.push(InvVerdict::on(
+                &p.obj,
+                None,
+                Status::Pass,
+                "has no ingress or egress rule that admits every peer on every port (among its enabled policyTypes)",
+            ));
+        }
+    }
 }
 
 /// NW-002: every workload's pods are selected by an Ingress and an Egress policy of their
@@ -293,15 +498,51 @@ fn coverage(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
             out.push(v);
         }
     }
+    // A workload without a namespace runs wherever it is applied: beside the namespace-less
+    // policies, or in any namespace. If no group of policies among the inputs would select it
+    // for both directions, it is unprotected wherever it goes; otherwise it depends.
+    let unset: Vec<Policy> = inv
+        .of_group_kind("networking.k8s.io", "NetworkPolicy")
+        .filter(|o| o.namespace().is_none())
+        .map(Policy::from_object)
+        .collect();
     for w in none {
-        out.push(on_workload(
-            w,
-            Status::NotEvaluated,
-            format!(
-                "{} {} sets no metadata.namespace: the namespace it runs in is chosen at apply time, so the NetworkPolicies that select it cannot be judged from the scanned inputs",
-                w.reference.kind, w.reference.name
-            ),
-        ));
+        let groups = policies.values().chain(std::iter::once(&unset));
+        let mut could_cover = false;
+        for pols in groups {
+            let (mut ingress, mut egress) = (false, false);
+            for p in pols {
+                match selector_matches(&p.selector, &w.pod_labels) {
+                    SelectorMatch::Matches => {
+                        ingress |= p.ingress;
+                        egress |= p.egress;
+                    }
+                    SelectorMatch::NoMatch => {}
+                    SelectorMatch::Invalid => could_cover = true,
+                }
+            }
+            could_cover |= ingress && egress;
+        }
+        let v = if could_cover {
+            on_workload(
+                w,
+                Status::NotEvaluated,
+                format!(
+                    "{} {} sets no metadata.namespace: whether the NetworkPolicies of the namespace it is applied to select it cannot be judged from the scanned inputs",
+                    w.reference.kind, w.reference.name
+                ),
+            )
+        } else {
+            on_workload(
+                w,
+                Status::Fail,
+                format!(
+                    "the pods of {} {} are not selected for both Ingress and Egress by the NetworkPolicies of any namespace among the scanned inputs (it sets no metadata.namespace)",
+                    w.reference.kind, w.reference.name
+                ),
+            )
+        };
+        out.push(v);
     }
 }
 
@@ -476,6 +717,97 @@ mod tests {
         assert_eq!(c("10.0.0/8"), None);
         assert_eq!(c("10.0.0.0"), None);
         assert_eq!(c("banana/8"), None);
+    }
+
+    #[test]
+    fn ports_of_rules() {
+        use PortScope::*;
+        assert_eq!(port_scope(&json!({})), All);
+        assert_eq!(port_scope(&json!({"ports": []})), All);
+        assert_eq!(port_scope(&json!({"ports": [{"port": 443}]})), Limited);
+        assert_eq!(port_scope(&json!({"ports": [{"port": "http"}]})), Limited);
+        assert_eq!(
+            port_scope(&json!({"ports": [{"protocol": "TCP"}]})),
+            AllOf(vec!["TCP"])
+        );
+        assert_eq!(port_scope(&json!({"ports": [{}]})), AllOf(vec!["TCP"]));
+        assert_eq!(
+            port_scope(&json!({"ports": [{"port": 1, "endPort": 65535}]})),
+            AllOf(vec!["TCP"])
+        );
+        assert_eq!(
+            port_scope(&json!({"ports": [{"port": 1, "endPort": 1024}]})),
+            Limited
+        );
+        assert_eq!(
+            port_scope(
+                &json!({"ports": [{"protocol": "TCP"}, {"protocol": "UDP"}, {"protocol": "SCTP"}]})
+            ),
+            All
+        );
+    }
+
+    #[test]
+    fn peers_of_rules() {
+        let every = |r: Value, k: &str| matches!(peer_scope(&r, k), Peers::Everything(_));
+        assert!(every(json!({}), "from"));
+        assert!(every(json!({"from": []}), "from"));
+        assert!(every(json!({"from": null}), "from"));
+        assert!(every(json!({"to": [{"namespaceSelector": {}}]}), "to"));
+        assert!(every(
+            json!({"from": [{"namespaceSelector": {}, "podSelector": {}}]}),
+            "from"
+        ));
+        assert!(every(
+            json!({"from": [{"namespaceSelector": {"matchLabels": {}}, "podSelector": {"matchExpressions": []}}]}),
+            "from"
+        ));
+        assert!(every(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}),
+            "to"
+        ));
+        assert!(every(json!({"to": [{"ipBlock": {"cidr": "::/0"}}]}), "to"));
+        assert!(every(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": []}}]}),
+            "to"
+        ));
+        assert!(!every(
+            json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}),
+            "to"
+        ));
+        assert!(!every(
+            json!({"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}),
+            "to"
+        ));
+        assert!(!every(json!({"from": [{"podSelector": {}}]}), "from"));
+        assert!(!every(
+            json!({"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": "web"}}}]}),
+            "from"
+        ));
+        assert!(!every(
+            json!({"from": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}]}),
+            "from"
+        ));
+        // `from` of an egress rule is not its peer list.
+        assert!(!every(
+            json!({"to": [{"podSelector": {}}], "from": []}),
+            "to"
+        ));
+        assert_eq!(
+            peer_scope(&json!({"from": [{}]}), "from"),
+            Peers::Invalid(0)
+        );
+        assert_eq!(
+            peer_scope(
+                &json!({"from": [{"podSelector": {}}, {"podSelector": null}]}),
+                "from"
+            ),
+            Peers::Invalid(1)
+        );
+        assert!(cidr_is_everything("0.0.0.0/0"));
+        assert!(cidr_is_everything("::/0"));
+        assert!(!cidr_is_everything("0.0.0.0/1"));
+        assert!(!cidr_is_everything("nope/0"));
     }
 
     #[test]
