@@ -19,8 +19,14 @@
 //! - ID-009 judges every binding: cluster-admin or an equivalent role (`*` verbs on `*`
 //!   resources in `*` API groups) to anyone outside the admin groups, and any binding naming
 //!   system:masters or a broad group.
+//! - ID-014 judges every binding by who holds write rights (create, update, patch, delete,
+//!   deletecollection) on workloads: it fails per ServiceAccount subject and per user or group
+//!   outside the deployment identities (none configurable yet), on the binding at `subjects[i]`.
+//!   It leaves to ID-009 the bindings of cluster-admin or an equivalent role and the subjects
+//!   system:masters and broad groups (no verdict), so the two never report the same subject.
 //! - A binding whose role is not among the scanned inputs (and is not a built-in default
-//!   ClusterRole, whose rules are known) is not-evaluated, never passed.
+//!   ClusterRole, whose rules are known) is not-evaluated, never passed (ID-014 passes it when
+//!   every subject is a Kubernetes component, kube-system controller or deployment identity).
 
 #[path = "rbac_model.rs"]
 pub mod model;
@@ -63,6 +69,11 @@ pub static INVENTORY_CHECKS: &[InventoryCheck] = &[
         control: "ID-013",
         kinds: model::KINDS,
         run: pods_exec,
+    },
+    InventoryCheck {
+        control: "ID-014",
+        kinds: model::KINDS,
+        run: workload_writers,
     },
 ];
 
@@ -723,6 +734,266 @@ pub fn cluster_admin_bindings(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdi
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// ID-014 rbac-role-model: who may create, change or delete workloads.
+
+/// Workload resources by API group: (group, resource).
+pub const WORKLOAD_RESOURCES: &[(&str, &str)] = &[
+    ("", "pods"),
+    ("", "replicationcontrollers"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
+];
+
+/// Verbs that create, change or delete a workload.
+const WRITE_VERBS: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
+
+/// The deployment (CD/GitOps) identities, users or groups by name. None can be configured yet
+/// (they will be read from `.aksguard.yaml`): every user and group other than Kubernetes
+/// components is outside them.
+const DEPLOYMENT_IDENTITIES: &[&str] = &[];
+
+fn is_deployment_identity(s: &Subject) -> bool {
+    (s.kind == "User" || s.kind == "Group") && DEPLOYMENT_IDENTITIES.contains(&s.name.as_str())
+}
+
+/// ID-014: write verbs on workload resources a rule grants, as `(resource, verb)` pairs. A rule
+/// limited by resourceNames cannot allow create or deletecollection (those requests carry no
+/// object name), only update, patch and delete of the named objects.
+pub fn workload_writes(r: &Rule) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for &(group, res) in WORKLOAD_RESOURCES {
+        for &verb in WRITE_VERBS {
+            if !r.resource_names.is_empty() && (verb == "create" || verb == "deletecollection") {
+                continue;
+            }
+            if r.grants(group, res, verb) {
+                out.push((res, verb));
+            }
+        }
+    }
+    out
+}
+
+/// `create/update on pods, deployments; delete on jobs`: resources grouped by their verb set.
+fn describe_writes(pairs: &BTreeSet<(&'static str, &'static str)>) -> String {
+    let mut by_res: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &(_, res) in WORKLOAD_RESOURCES {
+        let verbs: Vec<&str> = WRITE_VERBS
+            .iter()
+            .copied()
+            .filter(|&v| pairs.contains(&(res, v)))
+            .collect();
+        if !verbs.is_empty() {
+            by_res.push((res, verbs));
+        }
+    }
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for (res, verbs) in by_res {
+        let v = verbs.join("/");
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, list)) => list.push(res),
+            None => groups.push((v, vec![res])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(v, res)| format!("{v} on {}", res.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How ID-014 treats one subject of a binding that grants workload writes.
+#[derive(Debug, PartialEq, Eq)]
+enum WorkloadHolder {
+    /// Kubernetes components, kube-system controllers, configured deployment identities.
+    Accepted,
+    /// system:masters and broad groups: reported by ID-009 whatever the role.
+    Id009,
+    /// A ServiceAccount (or ServiceAccount user name or group).
+    ServiceAccount,
+    /// A user or group that is not a configured deployment identity.
+    Person,
+}
+
+/// kube-system controllers: ServiceAccounts in kube-system bound through a Kubernetes- or
+/// AKS-managed binding or role (`system:*` names, addon-manager label, bootstrap policy).
+fn kube_system_controller(model: &Model, b: &model::BindingDef, s: &Subject) -> bool {
+    let in_kube_system = match s.kind.as_str() {
+        "ServiceAccount" => s.namespace.as_deref() == Some("kube-system"),
+        "User" => s.name.starts_with("system:serviceaccount:kube-system:"),
+        _ => false,
+    };
+    if !in_kube_system {
+        return false;
+    }
+    let managed_binding =
+        b.name.starts_with("system:") || b.labels.contains_key("addonmanager.kubernetes.io/mode");
+    let managed_role = match model.resolve(b) {
+        Resolved::Scanned(i) => {
+            let r = &model.roles[i];
+            r.is_builtin()
+                && !(r.cluster && model::DEFAULT_CLUSTER_ROLES.contains(&r.name.as_str()))
+        }
+        Resolved::Builtin(name) => !model::DEFAULT_CLUSTER_ROLES.contains(&name),
+        Resolved::Missing => false,
+    };
+    managed_binding || managed_role
+}
+
+fn classify_workload_holder(model: &Model, b: &model::BindingDef, s: &Subject) -> WorkloadHolder {
+    if s.is_system_component() || kube_system_controller(model, b, s) || is_deployment_identity(s) {
+        WorkloadHolder::Accepted
+    } else if (s.kind == "Group" && s.name == "system:masters") || s.broad_group().is_some() {
+        WorkloadHolder::Id009
+    } else if s.kind == "ServiceAccount"
+        || (s.kind == "User" && s.name.starts_with("system:serviceaccount:"))
+        || (s.kind == "Group" && s.name.starts_with("system:serviceaccounts"))
+    {
+        WorkloadHolder::ServiceAccount
+    } else {
+        WorkloadHolder::Person
+    }
+}
+
+/// ID-014: per binding, who holds write rights on workloads. Bindings of cluster-admin or an
+/// equivalent role are left to ID-009, which fails them outside the admin groups.
+pub fn workload_writers(inv: &Inventory, _ctx: &Ctx, out: &mut Vec<InvVerdict>) {
+    let model = Model::from_inventory(inv);
+    for b in &model.bindings {
+        if b.is_bootstrap() {
+            continue;
+        }
+        let obj = model.object(b.object);
+        let resolved = model.resolve(b);
+        let role_label = b
+            .role_ref
+            .as_ref()
+            .map(|(k, n)| format!("{k} {n}"))
+            .unwrap_or_default();
+        let all_accepted = !b.subjects.is_empty()
+            && b.subjects
+                .iter()
+                .all(|s| classify_workload_holder(&model, b, s) == WorkloadHolder::Accepted);
+        if resolved == Resolved::Missing && all_accepted {
+            let who: Vec<String> = b.subjects.iter().map(Subject::describe).collect();
+            out.push(InvVerdict::on(
+                obj,
+                None,
+                Status::Pass,
+                format!(
+                    "{} binds {role_label}, which is not among the scanned inputs, only to Kubernetes components, kube-system controllers or deployment identities: {}",
+                    b.describe(),
+                    list(&who, 3)
+                ),
+            ));
+            continue;
+        }
+        if resolved == Resolved::Missing {
+            let msg = if b.role_ref.is_none() {
+                format!(
+                    "{} has no valid roleRef (kind Role or ClusterRole in {}): whether it grants write rights on workloads cannot be judged",
+                    b.describe(),
+                    model::RBAC_GROUP
+                )
+            } else {
+                format!(
+                    "{} binds {role_label}, which is not among the scanned inputs: whether it grants write rights on workloads cannot be judged",
+                    b.describe()
+                )
+            };
+            out.push(InvVerdict::on(
+                obj,
+                Some(&obj.path(&["roleRef"])),
+                Status::NotEvaluated,
+                msg,
+            ));
+            continue;
+        }
+        let rules = model.effective_rules(resolved);
+        let cluster_admin = match resolved {
+            Resolved::Builtin(n) => n == "cluster-admin",
+            _ => rules.iter().any(Rule::is_full_wildcard),
+        };
+        if cluster_admin {
+            // Full control, workloads included: ID-009 (rbac-cluster-admin-bindings) judges it.
+            continue;
+        }
+        let writes: BTreeSet<(&'static str, &'static str)> =
+            rules.iter().flat_map(workload_writes).collect();
+        if writes.is_empty() {
+            out.push(InvVerdict::on(
+                obj,
+                None,
+                Status::Pass,
+                format!(
+                    "{} binds {role_label}, which grants no create, update, patch or delete on workloads (pods, deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs, replicationcontrollers)",
+                    b.describe()
+                ),
+            ));
+            continue;
+        }
+        let rights = describe_writes(&writes);
+        let (mut failed, mut deferred, mut accepted) = (false, false, Vec::new());
+        for (k, s) in b.subjects.iter().enumerate() {
+            let why = match classify_workload_holder(&model, b, s) {
+                WorkloadHolder::Accepted => {
+                    accepted.push(s.describe());
+                    continue;
+                }
+                WorkloadHolder::Id009 => {
+                    deferred = true;
+                    continue;
+                }
+                WorkloadHolder::ServiceAccount if s.kind == "Group" => {
+                    "so any pod running as one of these ServiceAccounts, once compromised, can deploy or replace workloads (and run them with any ServiceAccount and Secret of the namespace)"
+                }
+                WorkloadHolder::ServiceAccount => {
+                    "so a pod running as this ServiceAccount, once compromised, can deploy or replace workloads (and run them with any ServiceAccount and Secret of the namespace)"
+                }
+                WorkloadHolder::Person => {
+                    "which is not a configured deployment (CD/GitOps) identity (deployment identities are configured later and none is configured yet, so every user and group other than Kubernetes components counts): workloads should be changed only through the deployment pipeline"
+                }
+            };
+            failed = true;
+            let path = obj.path(&["subjects"]).index(k);
+            out.push(InvVerdict::on(
+                obj,
+                Some(&path),
+                Status::Fail,
+                format!(
+                    "{} grants {role_label} ({rights}) {} to {}, {why}",
+                    b.describe(),
+                    b.scope(),
+                    s.describe()
+                ),
+            ));
+        }
+        if failed || deferred {
+            // Broad groups and system:masters are ID-009's failures.
+            continue;
+        }
+        let msg = if accepted.is_empty() {
+            format!(
+                "{} binds {role_label} ({rights}) but names no subject",
+                b.describe()
+            )
+        } else {
+            format!(
+                "{} grants {role_label} ({rights}) {} only to Kubernetes components, kube-system controllers or deployment identities: {}",
+                b.describe(),
+                b.scope(),
+                list(&accepted, 3)
+            )
+        };
+        out.push(InvVerdict::on(obj, None, Status::Pass, msg));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1095,5 +1366,93 @@ mod tests {
         );
         assert!(!fail.2.contains("eve"));
         assert!(v.iter().any(|x| x.0 == Status::NotEvaluated && x.1 == "b2"));
+    }
+
+    #[test]
+    fn workload_writes_and_their_description() {
+        let r =
+            rule(json!({"apiGroups": ["apps"], "resources": ["*"], "verbs": ["create", "get"]}));
+        let w: BTreeSet<_> = workload_writes(&r).into_iter().collect();
+        assert_eq!(
+            describe_writes(&w),
+            "create on deployments, replicasets, statefulsets, daemonsets"
+        );
+        let r = rule(json!({"apiGroups": ["*"], "resources": ["pods", "jobs"], "verbs": ["*"]}));
+        let w: BTreeSet<_> = workload_writes(&r).into_iter().collect();
+        assert_eq!(
+            describe_writes(&w),
+            "create/update/patch/delete/deletecollection on pods, jobs"
+        );
+        // Named objects: no create or deletecollection (those requests carry no name).
+        let r = rule(
+            json!({"apiGroups": [""], "resources": ["pods"], "resourceNames": ["a"], "verbs": ["*"]}),
+        );
+        assert_eq!(
+            workload_writes(&r),
+            [("pods", "update"), ("pods", "patch"), ("pods", "delete")]
+        );
+        // Subresources and other groups do not count.
+        let r = rule(
+            json!({"apiGroups": ["apps", "extensions"], "resources": ["deployments/scale", "pods"], "verbs": ["*"]}),
+        );
+        assert!(workload_writes(&r).is_empty());
+    }
+
+    #[test]
+    fn workload_writers_by_subject() {
+        let view = binding(
+            "RoleBinding",
+            Some("shop"),
+            "view",
+            ("ClusterRole", "view"),
+            json!([{"kind": "ServiceAccount", "name": "reader"}]),
+        );
+        let edit = binding(
+            "RoleBinding",
+            Some("shop"),
+            "edit",
+            ("ClusterRole", "edit"),
+            json!([{"kind": "ServiceAccount", "name": "app"},
+                   {"kind": "User", "name": "system:kube-scheduler"},
+                   {"kind": "User", "name": "alice"}]),
+        );
+        let ca = binding(
+            "ClusterRoleBinding",
+            None,
+            "ca",
+            ("ClusterRole", "cluster-admin"),
+            json!([{"kind": "User", "name": "alice"}]),
+        );
+        let bootstrap = {
+            let mut b = binding(
+                "ClusterRoleBinding",
+                None,
+                "system:controller:job-controller",
+                ("ClusterRole", "system:controller:job-controller"),
+                json!([{"kind": "ServiceAccount", "name": "job-controller", "namespace": "kube-system"}]),
+            );
+            b.value["metadata"]["labels"] = json!({"kubernetes.io/bootstrapping": "rbac-defaults"});
+            b
+        };
+        let unlabelled = binding(
+            "ClusterRoleBinding",
+            None,
+            "system:controller:cronjob-controller",
+            ("ClusterRole", "system:controller:cronjob-controller"),
+            json!([{"kind": "ServiceAccount", "name": "cronjob-controller", "namespace": "kube-system"}]),
+        );
+        let v = run(
+            workload_writers,
+            vec![view, edit, ca, bootstrap, unlabelled],
+        );
+        assert_eq!(v.len(), 4, "{v:?}");
+        assert_eq!((v[0].0, v[0].1.as_str()), (Status::Pass, "view"));
+        assert_eq!((v[1].0, v[1].1.as_str()), (Status::Fail, "edit"));
+        assert!(v[1].2.contains("ServiceAccount shop/app"), "{}", v[1].2);
+        assert!(v[1].2.contains("on pods"), "{}", v[1].2);
+        assert_eq!((v[2].0, v[2].1.as_str()), (Status::Fail, "edit"));
+        assert!(v[2].2.contains("User alice") && v[2].2.contains("configured later"));
+        // A kube-system controller binding whose role is not scanned: accepted whatever it grants.
+        assert_eq!(v[3].0, Status::Pass, "{v:?}");
     }
 }
