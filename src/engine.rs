@@ -245,7 +245,14 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     // hold several parsed copies of the inventory at once (they take milliseconds each). Each
     // check's verdicts become findings (with shared strings) before the next one runs.
     let mut strings = Interner::default();
+    let mut previous_kinds: &[&str] = &[];
     for check in inventory_checks() {
+        // Checks of one family read the same kinds and share derived models (the resolved RBAC
+        // bindings); drop those models once the next family starts.
+        if check.kinds != previous_kinds {
+            inventory.clear_cache();
+            previous_kinds = check.kinds;
+        }
         let mut verdicts = Vec::new();
         (check.run)(&inventory, &ctx, &mut verdicts);
         let control = check.control;

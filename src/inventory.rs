@@ -240,9 +240,56 @@ pub struct Inventory {
     pub namespaces: BTreeSet<String>,
     /// How many Kubernetes objects were scanned in all (kept or not).
     pub scanned: u64,
+    /// Models derived from the inventory, built once and shared by the checks that read them.
+    cache: Cache,
+}
+
+/// Derived models by type (the RBAC model, NetworkPolicies by namespace, ...).
+#[derive(Default)]
+struct Cache(std::sync::Mutex<HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cache")
+    }
 }
 
 impl Inventory {
+    /// Drops the derived models (the engine does so between checks that read different kinds).
+    pub fn clear_cache(&self) {
+        self.cache
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// A model derived from the inventory, built by `build` the first time any check asks for
+    /// it and shared afterwards (several RBAC checks read the same resolved bindings).
+    pub fn cached<T: std::any::Any + Send + Sync>(
+        &self,
+        build: impl FnOnce(&Inventory) -> T,
+    ) -> Arc<T> {
+        let key = std::any::TypeId::of::<T>();
+        let hit = self
+            .cache
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(v) = hit.and_then(|v| v.downcast::<T>().ok()) {
+            return v;
+        }
+        let v = Arc::new(build(self));
+        self.cache
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, v.clone());
+        v
+    }
+
     /// Records an object after its per-object checks ran.
     pub fn add(&mut self, obj: Object) {
         self.scanned += 1;

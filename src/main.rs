@@ -190,20 +190,17 @@ fn main() -> ExitCode {
             });
         }
         Command::Controls(args) => {
-            let mut cat = Catalog {
-                controls: catalog.controls.clone(),
-                items: Vec::new(),
-            };
+            let mut controls = catalog.controls.clone();
             if let Some(layer) = &args.layer {
-                cat.controls.retain(|c| {
+                controls.retain(|c| {
                     c.layer.key() == layer || c.layer.code().eq_ignore_ascii_case(layer)
                 });
-                if cat.controls.is_empty() {
+                if controls.is_empty() {
                     eprintln!("aksguard: no layer `{layer}`; layers: {}", layer_keys());
                     return ExitCode::from(2);
                 }
             }
-            cat.items = catalog.items.clone();
+            let cat = Catalog::new(controls, catalog.items.clone());
             let text = match args.format {
                 Format::Json => report::catalog::controls_json(&cat),
                 Format::Table => report::catalog::controls_table(

@@ -204,6 +204,8 @@ pub struct Item {
 pub struct Catalog {
     pub controls: Vec<Control>,
     pub items: Vec<Item>,
+    /// Index of each control by exact id (the engine looks a control up per finding).
+    by_id: std::collections::HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -242,10 +244,26 @@ impl Catalog {
                 how: f[7].to_string(),
             });
         }
-        Ok(Catalog { controls, items })
+        Ok(Catalog::new(controls, items))
+    }
+
+    pub fn new(controls: Vec<Control>, items: Vec<Item>) -> Catalog {
+        let by_id = controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        Catalog {
+            controls,
+            items,
+            by_id,
+        }
     }
 
     pub fn control(&self, id_or_name: &str) -> Option<&Control> {
+        if let Some(i) = self.by_id.get(id_or_name) {
+            return self.controls.get(*i);
+        }
         self.controls
             .iter()
             .find(|c| c.id.eq_ignore_ascii_case(id_or_name) || c.name == id_or_name)

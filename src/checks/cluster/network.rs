@@ -178,7 +178,7 @@ fn namespace_less(none: &[&Workload], what: &str, out: &mut Vec<InvVerdict>) {
 /// NW-003: every application namespace with workloads has a default-deny ingress and egress
 /// policy.
 fn default_deny(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
-    let policies = policies_by_namespace(inv);
+    let policies = inv.cached(policies_by_namespace);
     let (by_ns, none) = workload_namespaces(inv);
     let empty = Vec::new();
     for ns in by_ns.keys() {
@@ -439,7 +439,7 @@ fn allow_all_rules(inv: &Inventory, out: &mut Vec<InvVerdict>) {
 /// NW-002: every workload's pods are selected by an Ingress and an Egress policy of their
 /// namespace.
 fn coverage(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
-    let policies = policies_by_namespace(inv);
+    let policies = inv.cached(policies_by_namespace);
     let (by_ns, none) = workload_namespaces(inv);
     let empty = Vec::new();
     for (ns, workloads) in &by_ns {
@@ -647,7 +647,7 @@ fn rule_admits_imds(rule: &Value) -> Admits {
 
 /// NW-004: default-deny egress and no egress rule admitting 169.254.169.254, per namespace.
 fn imds_egress(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
-    let policies = policies_by_namespace(inv);
+    let policies = inv.cached(policies_by_namespace);
     let (by_ns, none) = workload_namespaces(inv);
     let empty = Vec::new();
     for ns in by_ns.keys() {

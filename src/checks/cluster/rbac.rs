@@ -521,7 +521,7 @@ fn binding_level(model: &Model, admins: &Admins, c: &RuleControl, out: &mut Vec<
 }
 
 fn run_rule_control(inv: &Inventory, ctx: &Ctx, c: &RuleControl, out: &mut Vec<InvVerdict>) {
-    let model = Model::from_inventory(inv);
+    let model = inv.cached(Model::from_inventory);
     let admins = admins(ctx);
     rule_level(&model, &admins, c, out);
     if c.by_holder {
@@ -605,7 +605,7 @@ pub fn pods_exec(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
 /// ID-009: bindings of cluster-admin or an equivalent role outside the admin groups, and any
 /// binding naming system:masters or a broad group (other than to the discovery roles).
 pub fn cluster_admin_bindings(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
-    let model = Model::from_inventory(inv);
+    let model = inv.cached(Model::from_inventory);
     let admins = admins(ctx);
     for b in &model.bindings {
         if b.is_bootstrap() {
@@ -863,7 +863,7 @@ fn classify_workload_holder(model: &Model, b: &model::BindingDef, s: &Subject) -
 /// ID-014: per binding, who holds write rights on workloads. Bindings of cluster-admin or an
 /// equivalent role are left to ID-009, which fails them outside the admin groups.
 pub fn workload_writers(inv: &Inventory, _ctx: &Ctx, out: &mut Vec<InvVerdict>) {
-    let model = Model::from_inventory(inv);
+    let model = inv.cached(Model::from_inventory);
     for b in &model.bindings {
         if b.is_bootstrap() {
             continue;

@@ -846,7 +846,7 @@ pub struct SubjectRights {
 /// may do: per binding, the scope (cluster-wide or a namespace) and the resolved rules of the
 /// role. Sorted by subject (kind, name, namespace), then grants by scope and binding.
 pub fn subject_rights(inv: &Inventory) -> Vec<SubjectRights> {
-    rights_of(&Model::from_inventory(inv))
+    rights_of(&inv.cached(Model::from_inventory))
 }
 
 /// [`subject_rights`] over an already built model.
