@@ -22,7 +22,7 @@ use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
 use crate::load::yaml::{self, DocResult};
 use crate::model::{Finding, InputError, Note, Severity, Status};
-use crate::spans::{Path, PathHash, Spans};
+use crate::spans::{Path, PathHash};
 
 /// Files larger than this are refused (a manifest of this size is not a manifest).
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -750,11 +750,6 @@ fn join_or(parts: &[&str]) -> String {
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {}", init.join(", "), last),
     }
-}
-
-/// Spans of a document that has none (tests).
-pub fn empty_spans() -> Arc<Spans> {
-    Arc::new(Spans::default())
 }
 
 #[cfg(test)]

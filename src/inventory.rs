@@ -352,15 +352,6 @@ impl Inventory {
             .filter(move |o| o.kind() == kind && api_group(o.api_version()) == group)
             .map(StoredObject::load)
     }
-
-    /// Workloads grouped by namespace (None: the manifest sets no namespace).
-    pub fn workloads_by_namespace(&self) -> HashMap<Option<&str>, Vec<&Workload>> {
-        let mut out: HashMap<Option<&str>, Vec<&Workload>> = HashMap::new();
-        for w in &self.workloads {
-            out.entry(w.namespace()).or_default().push(w);
-        }
-        out
-    }
 }
 
 /// The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).

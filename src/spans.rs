@@ -67,10 +67,6 @@ pub struct Spans {
     sorted: Box<[(u64, u32)]>,
 }
 
-impl std::hash::Hash for Spans {
-    fn hash<H: Hasher>(&self, _: &mut H) {}
-}
-
 impl Spans {
     pub fn insert(&mut self, path: PathHash, line: u32) {
         self.lines.entry(path).or_insert(line);

@@ -100,10 +100,6 @@ impl Quantity {
         }
     }
 
-    pub fn is_zero(self) -> bool {
-        self.0 == 0
-    }
-
     /// Whole units (rounded down), for messages.
     pub fn units(self) -> i128 {
         self.0 / NANO
