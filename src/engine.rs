@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::catalog::{Automation, Catalog, Control, Evidence};
-use crate::checks::{Ctx, Verdicts, inventory_checks, object_checks};
+use crate::checks::{Ctx, InvVerdict, InventoryCheck, Verdicts, inventory_checks, object_checks};
 use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
@@ -164,6 +164,7 @@ impl Partial {
 
 /// Runs a scan of `inputs`.
 pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
+    crate::trace::phase("start");
     let catalog = Catalog::get();
     let mut errors = Vec::new();
     let mut notes = Vec::new();
@@ -224,6 +225,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         })
         .reduce(new_partial, Partial::merge);
 
+    crate::trace::phase("stream");
     stats.files = partial.files;
     stats.bytes = partial.bytes;
     stats.documents = partial.documents;
@@ -241,53 +243,68 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         add_counts(counts.entry(check.control).or_default(), n);
     }
     let mut findings = partial.findings;
-    // One at a time: each parses the objects it reads, and running them side by side would
-    // hold several parsed copies of the inventory at once (they take milliseconds each). Each
-    // check's verdicts become findings (with shared strings) before the next one runs.
+    // Family by family: checks of one family read the same kinds and share derived models (the
+    // resolved RBAC bindings), built by the family's first check and dropped when the next
+    // family starts. The first check runs alone (it builds the models); the rest of the family
+    // then runs side by side on the shared models. Families do not overlap, so at most one
+    // family's models are in memory. Each check's verdicts become findings (with shared
+    // strings) in check order, so the result does not depend on scheduling.
     let mut strings = Interner::default();
-    let mut previous_kinds: &[&str] = &[];
-    for check in inventory_checks() {
-        // Checks of one family read the same kinds and share derived models (the resolved RBAC
-        // bindings); drop those models once the next family starts.
-        if check.kinds != previous_kinds {
-            inventory.clear_cache();
-            previous_kinds = check.kinds;
+    let all = inventory_checks();
+    let mut start = 0;
+    while start < all.len() {
+        let kinds = all[start].kinds;
+        let end = start + all[start..].iter().take_while(|c| c.kinds == kinds).count();
+        inventory.clear_cache();
+        let run = |check: &&InventoryCheck| {
+            let mut verdicts = Vec::new();
+            (check.run)(&inventory, &ctx, &mut verdicts);
+            crate::trace::phase(check.control);
+            verdicts
+        };
+        let first = run(&all[start]);
+        let rest: Vec<Vec<InvVerdict>> = all[start + 1..end].par_iter().map(run).collect();
+        for (check, verdicts) in all[start..end]
+            .iter()
+            .zip(std::iter::once(first).chain(rest))
+        {
+            let control = check.control;
+            let id = catalog
+                .control(control)
+                .map(|c| c.id.as_str())
+                .unwrap_or(control);
+            let n = counts.entry(id).or_default();
+            for v in verdicts {
+                match v.status {
+                    Status::Pass => n.pass += 1,
+                    Status::Fail => n.fail += 1,
+                    _ => n.not_evaluated += 1,
+                }
+                if v.status == Status::Pass && !config.include_passed {
+                    continue;
+                }
+                let mut location = v.location;
+                if let Some(l) = &mut location {
+                    l.path = l.path.take().map(|p| strings.get(&p));
+                }
+                findings.push(Finding {
+                    control: id,
+                    status: v.status,
+                    severity: Severity::Info,
+                    message: strings.get(&v.message),
+                    object: Some(v.object),
+                    location,
+                });
+            }
         }
-        let mut verdicts = Vec::new();
-        (check.run)(&inventory, &ctx, &mut verdicts);
-        let control = check.control;
-        let id = catalog
-            .control(control)
-            .map(|c| c.id.as_str())
-            .unwrap_or(control);
-        let n = counts.entry(id).or_default();
-        for v in verdicts {
-            match v.status {
-                Status::Pass => n.pass += 1,
-                Status::Fail => n.fail += 1,
-                _ => n.not_evaluated += 1,
-            }
-            if v.status == Status::Pass && !config.include_passed {
-                continue;
-            }
-            let mut location = v.location;
-            if let Some(l) = &mut location {
-                l.path = l.path.take().map(|p| strings.get(&p));
-            }
-            findings.push(Finding {
-                control: id,
-                status: v.status,
-                severity: Severity::Info,
-                message: strings.get(&v.message),
-                object: Some(v.object),
-                location,
-            });
-        }
+        start = end;
     }
+    inventory.clear_cache();
     let rbac = config
         .rbac_inventory
         .then(|| crate::checks::cluster::rbac::model::subject_rights(&inventory));
     drop(inventory);
+    crate::trace::phase("inventory checks");
 
     // 5. Aggregate into control statuses.
     let controls = aggregate(catalog, &counts, stats.objects);
@@ -298,6 +315,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     }
     // The key covers every field, so an unstable (allocation-free) sort is deterministic.
     findings.par_sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    crate::trace::phase("aggregate");
 
     ScanResult {
         controls,

@@ -184,10 +184,12 @@ fn main() -> ExitCode {
             let style = Style {
                 on: args.color.enabled(),
             };
-            return emit(result.exit_code(), |w| match args.format {
+            let code = emit(result.exit_code(), |w| match args.format {
                 Format::Json => report::json::write(&result, w),
                 Format::Table => w.write_all(report::table::render(&result, style).as_bytes()),
             });
+            aksguard::trace::phase("report");
+            return code;
         }
         Command::Controls(args) => {
             let mut controls = catalog.controls.clone();

@@ -107,8 +107,16 @@ fn control_out(c: &ControlResult) -> ControlOut<'_> {
     }
 }
 
-/// Writes the report as it is serialized, without building it in memory first.
+/// Findings rendered per batch: each batch is serialized on all cores, then written in order,
+/// so memory holds one batch of text, not the whole report.
+const BATCH: usize = if cfg!(test) { 32 } else { 8192 };
+
+/// Writes the report. Everything but the findings is small and is rendered first; the findings
+/// (the bulk of a large report) are serialized in parallel batches and written in order, with
+/// the same bytes `serde_json::to_writer_pretty` gives for the whole report.
 pub fn write(r: &ScanResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use rayon::prelude::*;
+
     let report = Report {
         tool: Tool {
             name: "aksguard",
@@ -117,12 +125,64 @@ pub fn write(r: &ScanResult, out: &mut dyn std::io::Write) -> std::io::Result<()
         summary: summary(r),
         inputs: r.stats,
         controls: r.controls.iter().map(control_out).collect(),
-        findings: &r.findings,
+        findings: &[],
         errors: &r.errors,
         notes: &r.notes,
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
+    let frame = serde_json::to_string_pretty(&report)?;
+    // The top-level key is the only one indented by exactly two spaces; nested `findings`
+    // keys (the summary's counts) are deeper.
+    const KEY: &str = "\n  \"findings\": ";
+    let at = frame
+        .find(KEY)
+        .map(|i| i + KEY.len())
+        .filter(|&i| frame[i..].starts_with("[]"))
+        .expect("the report has a top-level findings array");
+    out.write_all(&frame.as_bytes()[..at])?;
+    if r.findings.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[\n")?;
+        for (b, batch) in r.findings.chunks(BATCH).enumerate() {
+            let parts: Vec<Vec<u8>> = batch
+                .par_chunks(BATCH / 16)
+                .map(|chunk| {
+                    let mut buf = Vec::with_capacity(chunk.len() * 512);
+                    let mut one = Vec::with_capacity(1024);
+                    for (i, f) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            buf.extend_from_slice(b",\n");
+                        }
+                        one.clear();
+                        serde_json::to_writer_pretty(&mut one, f).expect("findings serialize");
+                        indent(&one, &mut buf);
+                    }
+                    buf
+                })
+                .collect();
+            for (i, part) in parts.iter().enumerate() {
+                if b > 0 || i > 0 {
+                    out.write_all(b",\n")?;
+                }
+                out.write_all(part)?;
+            }
+        }
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(&frame.as_bytes()[at + 2..])?;
     out.write_all(b"\n")
+}
+
+/// Copies a value rendered at the top level as an item of the top-level findings array: every
+/// line four spaces in.
+fn indent(text: &[u8], out: &mut Vec<u8>) {
+    for (i, line) in text.split(|&c| c == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"    ");
+        out.extend_from_slice(line);
+    }
 }
 
 /// The report as a string (tests and small outputs).
@@ -130,4 +190,51 @@ pub fn render(r: &ScanResult) -> String {
     let mut buf = Vec::new();
     write(r, &mut buf).expect("writing to memory does not fail");
     String::from_utf8(buf).expect("JSON is UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::{Input, scan};
+
+    /// The batched writer gives the bytes of serializing the whole report at once.
+    fn same_as_whole(r: &ScanResult) {
+        let whole = Report {
+            tool: Tool {
+                name: "aksguard",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            summary: summary(r),
+            inputs: r.stats,
+            controls: r.controls.iter().map(control_out).collect(),
+            findings: &r.findings,
+            errors: &r.errors,
+            notes: &r.notes,
+        };
+        let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+        assert_eq!(render(r), expected);
+    }
+
+    #[test]
+    fn batched_findings_match_one_pass_serialization() {
+        let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/k8s");
+        let config = Config {
+            include_passed: true,
+            ..Config::default()
+        };
+        let mut r = scan(&[Input::parse(demo)], &config);
+        assert!(
+            r.findings.len() > 2 * BATCH,
+            "{} findings",
+            r.findings.len()
+        );
+        same_as_whole(&r);
+        r.findings.truncate(BATCH);
+        same_as_whole(&r);
+        r.findings.truncate(1);
+        same_as_whole(&r);
+        r.findings.clear();
+        same_as_whole(&r);
+    }
 }

@@ -20,7 +20,7 @@ pub fn describe_rule(r: &Rule) -> String {
     let groups: Vec<&str> = r
         .api_groups
         .iter()
-        .map(|g| if g.is_empty() { "core" } else { g.as_str() })
+        .map(|g| if g.is_empty() { "core" } else { &**g })
         .collect();
     let mut s = format!(
         "{} on {} ({})",

@@ -50,8 +50,40 @@ struct Policy {
     selector: Value,
     ingress: bool,
     egress: bool,
-    ingress_rules: Vec<Value>,
-    egress_rules: Vec<Value>,
+    ingress_rules: Rules,
+    egress_rules: Rules,
+}
+
+/// The rules of one direction, kept as compact JSON and parsed when a check reads them: the
+/// model of every policy stays in memory while the network checks run, and parsed rules (small
+/// maps nested in lists) take many times the space of their text.
+struct Rules {
+    len: usize,
+    json: Box<str>,
+}
+
+impl Rules {
+    fn new(rules: &[Value]) -> Rules {
+        Rules {
+            len: rules.len(),
+            json: if rules.is_empty() {
+                Box::from("")
+            } else {
+                serde_json::to_string(rules).unwrap_or_default().into()
+            },
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn values(&self) -> Vec<Value> {
+        if self.len == 0 {
+            return Vec::new();
+        }
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
 }
 
 impl Policy {
@@ -59,11 +91,13 @@ impl Policy {
         // Keep the rules; of the object only its name and lines are needed afterwards.
         let spec = obj.value.remove("spec").unwrap_or(Value::Null);
         obj.value = serde_json::Map::new();
-        let rules = |k: &str| -> Vec<Value> {
-            spec.get(k)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
+        let rules = |k: &str| -> Rules {
+            Rules::new(
+                spec.get(k)
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )
         };
         let ingress_rules = rules("ingress");
         let egress_rules = rules("egress");
@@ -376,13 +410,20 @@ fn allow_all_rules(inv: &Inventory, out: &mut Vec<InvVerdict>) {
         for (enabled, rules, field, key, dir, whence) in [
             (
                 p.ingress,
-                &p.ingress_rules,
+                p.ingress_rules.values(),
                 "ingress",
                 "from",
                 "ingress",
                 "from",
             ),
-            (p.egress, &p.egress_rules, "egress", "to", "egress", "to"),
+            (
+                p.egress,
+                p.egress_rules.values(),
+                "egress",
+                "to",
+                "egress",
+                "to",
+            ),
         ] {
             if !enabled {
                 continue;
@@ -655,7 +696,7 @@ fn imds_egress(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
         let mut admits = None;
         let mut unknown = None;
         for p in pols.iter().filter(|p| p.egress) {
-            for r in &p.egress_rules {
+            for r in &p.egress_rules.values() {
                 match rule_admits_imds(r) {
                     Admits::Yes(why) if admits.is_none() => admits = Some((p.name(), why)),
                     Admits::Unknown(why) if unknown.is_none() => unknown = Some((p.name(), why)),

@@ -1017,7 +1017,7 @@ mod tests {
     }
 
     fn rule(v: Value) -> Rule {
-        Rule::from_value(&v)
+        Rule::from_value(&v, &mut model::Interner::default())
     }
 
     fn cluster_role(name: &str, labels: Value, rules: Value) -> Object {

@@ -3,7 +3,8 @@
 //! and the security-relevant rules of the built-in default ClusterRoles when they were not
 //! scanned), and rule matching with the API server's semantics.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,45 +17,106 @@ pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 /// The kinds the rbac checks read.
 pub const KINDS: &[&str] = &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
+/// A string of a rule (verb, resource, API group, ...). Rules repeat the same few words, so
+/// the model shares one copy of each ([`Interner`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(Arc<str>);
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Sym {
+        Sym(Arc::from(s))
+    }
+}
+
+impl Serialize for Sym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// One shared copy of each rule string.
+#[derive(Default)]
+pub struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Sym {
+        if let Some(a) = self.0.get(s) {
+            return Sym(a.clone());
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        Sym(a)
+    }
+}
+
 /// One PolicyRule as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub api_groups: Vec<String>,
+    pub api_groups: Vec<Sym>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<String>,
+    pub resources: Vec<Sym>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub resource_names: Vec<String>,
+    pub resource_names: Vec<Sym>,
     #[serde(rename = "nonResourceURLs", skip_serializing_if = "Vec::is_empty")]
-    pub non_resource_urls: Vec<String>,
-    pub verbs: Vec<String>,
+    pub non_resource_urls: Vec<Sym>,
+    pub verbs: Vec<Sym>,
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+fn strings(v: Option<&Value>, strings: &mut Interner) -> Vec<Sym> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .map(str::to_string)
+                .map(|s| strings.get(s))
                 .collect()
         })
         .unwrap_or_default()
 }
 
+fn syms(l: &[&str]) -> Vec<Sym> {
+    l.iter().map(|x| Sym::from(*x)).collect()
+}
+
 impl Rule {
-    pub fn from_value(v: &Value) -> Rule {
+    pub fn from_value(v: &Value, s: &mut Interner) -> Rule {
         Rule {
-            api_groups: strings(v.get("apiGroups")),
-            resources: strings(v.get("resources")),
-            resource_names: strings(v.get("resourceNames")),
-            non_resource_urls: strings(v.get("nonResourceURLs")),
-            verbs: strings(v.get("verbs")),
+            api_groups: strings(v.get("apiGroups"), s),
+            resources: strings(v.get("resources"), s),
+            resource_names: strings(v.get("resourceNames"), s),
+            non_resource_urls: strings(v.get("nonResourceURLs"), s),
+            verbs: strings(v.get("verbs"), s),
         }
     }
 
     fn new(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Rule {
-        let s = |l: &[&str]| l.iter().map(|x| x.to_string()).collect();
+        let s = syms;
         Rule {
             api_groups: s(groups),
             resources: s(resources),
@@ -200,6 +262,12 @@ impl RoleDef {
     }
 }
 
+/// Labels that mark objects Kubernetes or AKS manage.
+const BUILTIN_LABELS: &[&str] = &[
+    "kubernetes.io/bootstrapping",
+    "addonmanager.kubernetes.io/mode",
+];
+
 pub const DEFAULT_CLUSTER_ROLES: &[&str] = &["cluster-admin", "admin", "edit", "view"];
 
 /// A RoleBinding or ClusterRoleBinding among the scanned inputs.
@@ -284,12 +352,17 @@ pub struct Model {
     builtin_targets: HashMap<usize, Vec<&'static str>>,
 }
 
+/// Labels the model reads: all of them for ClusterRoles (aggregation selectors match any
+/// label), only those that mark built-in objects for the others (most objects have a few
+/// labels, and a map per object adds up).
 fn labels_of(obj: &Object) -> BTreeMap<String, String> {
+    let all = obj.kind() == "ClusterRole";
     obj.metadata()
         .and_then(|m| m.get("labels"))
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
+                .filter(|(k, _)| all || BUILTIN_LABELS.contains(&k.as_str()))
                 .map(|(k, v)| {
                     let v = v
                         .as_str()
@@ -316,6 +389,7 @@ impl Model {
         let mut roles = Vec::new();
         let mut bindings = Vec::new();
         let mut kept: Vec<Object> = Vec::new();
+        let mut interner = Interner::default();
         for mut obj in objects {
             let i = kept.len();
             if api_group(obj.api_version()) != RBAC_GROUP {
@@ -335,7 +409,11 @@ impl Model {
                             .value
                             .get("rules")
                             .and_then(Value::as_array)
-                            .map(|a| a.iter().map(Rule::from_value).collect())
+                            .map(|a| {
+                                a.iter()
+                                    .map(|r| Rule::from_value(r, &mut interner))
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                         aggregation: if cluster {
                             obj.value
@@ -743,8 +821,8 @@ pub fn builtin_rules(name: &str) -> Vec<Rule> {
         "cluster-admin" => vec![
             Rule::new(&["*"], &["*"], &["*"]),
             Rule {
-                non_resource_urls: vec!["*".to_string()],
-                verbs: vec!["*".to_string()],
+                non_resource_urls: syms(&["*"]),
+                verbs: syms(&["*"]),
                 ..Rule::default()
             },
         ],
@@ -804,8 +882,8 @@ pub fn builtin_rules(name: &str) -> Vec<Rule> {
                 &["/healthz", "/livez", "/readyz", "/version", "/version/"]
             };
             vec![Rule {
-                non_resource_urls: urls.iter().map(|s| s.to_string()).collect(),
-                verbs: vec!["get".to_string()],
+                non_resource_urls: syms(urls),
+                verbs: syms(&["get"]),
                 ..Rule::default()
             }]
         }
