@@ -3,6 +3,7 @@
 //! Data flows one way: inputs → [`load`] → objects ([`k8s`]) → [`checks`] → findings
 //! ([`model`]) → aggregation ([`engine`]) → [`report`].
 
+pub mod aks;
 pub mod catalog;
 pub mod checks;
 pub mod config;
@@ -13,3 +14,4 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod spans;
+pub mod trace;
