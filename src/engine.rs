@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
 use crate::load::yaml::{self, DocResult};
-use crate::model::{Finding, InputError, Note, Severity, Status};
+use crate::model::{Finding, InputError, Location, Note, Severity, Status};
 use crate::spans::{Path, PathHash};
 
 /// Files larger than this are refused (a manifest of this size is not a manifest).
@@ -243,61 +243,71 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         add_counts(counts.entry(check.control).or_default(), n);
     }
     let mut findings = partial.findings;
-    // Family by family: checks of one family read the same kinds and share derived models (the
-    // resolved RBAC bindings), built by the family's first check and dropped when the next
-    // family starts. The first check runs alone (it builds the models); the rest of the family
-    // then runs side by side on the shared models. Families do not overlap, so at most one
-    // family's models are in memory. Each check's verdicts become findings (with shared
-    // strings) in check order, so the result does not depend on scheduling.
-    let mut strings = Interner::default();
+    // Checks of one family read the same kinds and share derived models (the resolved RBAC
+    // bindings, NetworkPolicies by namespace), built by the family's first check. Families run
+    // side by side; within a family the first check runs alone (it builds the models) and the
+    // rest then run side by side on them. The models are lean (a few MB for 10,000 objects),
+    // so holding every family's at once stays within the memory budget. Verdicts become
+    // findings (with shared strings) in check order, so the result does not depend on
+    // scheduling.
     let all = inventory_checks();
+    let mut families: Vec<&[&InventoryCheck]> = Vec::new();
     let mut start = 0;
     while start < all.len() {
         let kinds = all[start].kinds;
-        let end = start + all[start..].iter().take_while(|c| c.kinds == kinds).count();
-        inventory.clear_cache();
-        let run = |check: &&InventoryCheck| {
-            let mut verdicts = Vec::new();
-            (check.run)(&inventory, &ctx, &mut verdicts);
-            crate::trace::phase(check.control);
-            verdicts
-        };
-        let first = run(&all[start]);
-        let rest: Vec<Vec<InvVerdict>> = all[start + 1..end].par_iter().map(run).collect();
-        for (check, verdicts) in all[start..end]
-            .iter()
-            .zip(std::iter::once(first).chain(rest))
-        {
-            let control = check.control;
-            let id = catalog
-                .control(control)
-                .map(|c| c.id.as_str())
-                .unwrap_or(control);
-            let n = counts.entry(id).or_default();
-            for v in verdicts {
-                match v.status {
-                    Status::Pass => n.pass += 1,
-                    Status::Fail => n.fail += 1,
-                    _ => n.not_evaluated += 1,
-                }
-                if v.status == Status::Pass && !config.include_passed {
-                    continue;
-                }
-                let mut location = v.location;
-                if let Some(l) = &mut location {
-                    l.path = l.path.take().map(|p| strings.get(&p));
-                }
-                findings.push(Finding {
-                    control: id,
-                    status: v.status,
-                    severity: Severity::Info,
-                    message: strings.get(&v.message),
-                    object: Some(v.object),
-                    location,
-                });
+        let len = all[start..].iter().take_while(|c| c.kinds == kinds).count();
+        families.push(&all[start..start + len]);
+        start += len;
+    }
+    let run = |check: &&InventoryCheck| {
+        let mut verdicts = Vec::new();
+        (check.run)(&inventory, &ctx, &mut verdicts);
+        crate::trace::phase(check.control);
+        verdicts
+    };
+    let results: Vec<Vec<Vec<InvVerdict>>> = families
+        .par_iter()
+        .map(|family| {
+            let first = run(&family[0]);
+            let mut out = vec![first];
+            out.par_extend(family[1..].par_iter().map(run));
+            out
+        })
+        .collect();
+    let mut strings = Interner::default();
+    for (check, verdicts) in families
+        .iter()
+        .flat_map(|f| f.iter())
+        .zip(results.into_iter().flatten())
+    {
+        let control = check.control;
+        let id = catalog
+            .control(control)
+            .map(|c| c.id.as_str())
+            .unwrap_or(control);
+        let n = counts.entry(id).or_default();
+        for v in verdicts {
+            match v.status {
+                Status::Pass => n.pass += 1,
+                Status::Fail => n.fail += 1,
+                _ => n.not_evaluated += 1,
             }
+            if v.status == Status::Pass && !config.include_passed {
+                continue;
+            }
+            let mut location = v.location;
+            if let Some(l) = &mut location {
+                l.path = l.path.take().map(|p| strings.get(&p));
+            }
+            findings.push(Finding {
+                control: id,
+                status: v.status,
+                severity: Severity::Info,
+                message: strings.get(&v.message),
+                object: Some(v.object),
+                location,
+            });
         }
-        start = end;
     }
     inventory.clear_cache();
     let rbac = config
@@ -644,11 +654,14 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
             if v.status == Status::Pass && !ctx.config.include_passed {
                 continue;
             }
-            let mut location = match &v.path {
-                Some(p) => obj.location(p),
-                None => obj.object_location(),
+            // As `Object::location`, with the pointer shared.
+            let path = v.path.as_ref().unwrap_or(&obj.root);
+            let location = Location {
+                file: obj.provenance.file.clone(),
+                line: path.line(&obj.spans).or(Some(obj.provenance.line)),
+                document: Some(obj.provenance.document),
+                path: part.strings.pointer(path),
             };
-            location.path = location.path.map(|p| part.strings.get(&p));
             part.findings.push(Finding {
                 control: ids[i],
                 status: v.status,
@@ -670,16 +683,39 @@ fn add_counts(a: &mut Counts, b: &Counts) {
 /// Shares equal strings between findings: messages and field paths repeat across thousands of
 /// objects, and a finding holding its own copies made them the largest part of a scan's memory.
 #[derive(Default)]
-struct Interner(std::collections::HashSet<Arc<str>>);
+struct Interner {
+    strings: std::collections::HashSet<Arc<str>, foldhash::fast::FixedState>,
+    /// JSON pointers by path hash: the same few paths recur in every object, so a finding's
+    /// pointer is built once per distinct path rather than once per finding.
+    pointers: std::collections::HashMap<
+        u64,
+        Option<Arc<str>>,
+        std::hash::BuildHasherDefault<crate::spans::IdentityHasher>,
+    >,
+}
 
 impl Interner {
     fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.0.get(s) {
+        if let Some(a) = self.strings.get(s) {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.0.insert(a.clone());
+        self.strings.insert(a.clone());
         a
+    }
+
+    /// The pointer of `path` below its object's root (None for the root itself). The path hash
+    /// covers the object's place in its document and every segment, so equal hashes mean
+    /// equal pointers (the same 64-bit identity the line lookups rely on).
+    fn pointer(&mut self, path: &Path) -> Option<Arc<str>> {
+        if let Some(p) = self.pointers.get(&path.hash().0) {
+            return p.clone();
+        }
+        let p = Some(path.pointer())
+            .filter(|p| !p.is_empty())
+            .map(|p| self.get(&p));
+        self.pointers.insert(path.hash().0, p.clone());
+        p
     }
 }
 
