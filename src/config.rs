@@ -1,6 +1,10 @@
 //! Settings that shape a scan. Issue #6 adds the `.aksguard.yaml` file; today they come from
 //! the command line.
 
+use std::sync::Arc;
+
+use crate::aks::source::Options as AksOptions;
+use crate::aks::versions::{Calendar, Date};
 use crate::model::Severity;
 
 #[derive(Debug, Clone)]
@@ -15,6 +19,12 @@ pub struct Config {
     pub required_labels: Vec<String>,
     /// Compute every subject's effective RBAC rights (`aksguard rbac`).
     pub rbac_inventory: bool,
+    /// How AKS evidence is assembled (ARM parameter files given on the command line).
+    pub aks: AksOptions,
+    /// The Kubernetes version calendar (`--aks-versions`); the built-in one when None.
+    pub aks_calendar: Option<Arc<Calendar>>,
+    /// The date version support is judged on (`--as-of`); today when None.
+    pub as_of: Option<Date>,
 }
 
 pub const DEFAULT_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
@@ -33,6 +43,9 @@ impl Default for Config {
                 .map(|s| s.to_string())
                 .collect(),
             rbac_inventory: false,
+            aks: AksOptions::default(),
+            aks_calendar: None,
+            as_of: None,
         }
     }
 }

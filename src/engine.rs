@@ -15,13 +15,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::aks::source::{Evidence as AksEvidence, is_aks_document, is_terraform_file};
 use crate::catalog::{Automation, Catalog, Control, Evidence};
+use crate::checks::aks::{AKS_CHECKS, AksCtx, AksVerdict};
 use crate::checks::{Ctx, InvVerdict, InventoryCheck, Verdicts, inventory_checks, object_checks};
 use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
 use crate::load::yaml::{self, DocResult};
-use crate::model::{Finding, InputError, Location, Note, Severity, Status};
+use crate::model::{Finding, InputError, Location, Note, ObjectRef, Severity, Status};
 use crate::spans::{Path, PathHash};
 
 /// Files larger than this are refused (a manifest of this size is not a manifest).
@@ -74,6 +76,8 @@ pub struct InputStats {
     pub documents: u64,
     pub objects: u64,
     pub bytes: u64,
+    /// AKS clusters described by the inputs.
+    pub clusters: u64,
 }
 
 /// Everything a report needs.
@@ -129,6 +133,8 @@ struct Partial {
     bytes: u64,
     inventory: Inventory,
     strings: Interner,
+    /// AKS configuration set aside for assembly once every file is read.
+    aks: Vec<AksEvidence>,
 }
 
 impl Partial {
@@ -158,6 +164,7 @@ impl Partial {
         self.files += other.files;
         self.bytes += other.bytes;
         self.inventory.merge(other.inventory);
+        self.aks.extend(other.aks);
         self
     }
 }
@@ -201,6 +208,14 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         .into_par_iter()
         .fold(new_partial, |mut acc, (name, src)| {
             match read_text(&name, src) {
+                Ok(text) if is_terraform_file(&name) => {
+                    acc.files += 1;
+                    acc.bytes += text.len() as u64;
+                    acc.aks.push(AksEvidence::Hcl {
+                        file: name,
+                        text: Arc::unwrap_or_clone(text),
+                    });
+                }
                 Ok(text) => {
                     acc.files += 1;
                     acc.bytes += text.len() as u64;
@@ -306,6 +321,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
                 message: strings.get(&v.message),
                 object: Some(v.object),
                 location,
+                fix: None,
             });
         }
     }
@@ -316,8 +332,115 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     drop(inventory);
     crate::trace::phase("inventory checks");
 
-    // 5. Aggregate into control statuses.
-    let controls = aggregate(catalog, &counts, stats.objects);
+    // 5. AKS clusters: assembled from every piece of evidence, then checked.
+    let mut aks_controls = std::collections::BTreeSet::new();
+    if !partial.aks.is_empty() {
+        let assembled = crate::aks::source::assemble(partial.aks, &config.aks);
+        for (file, line, message) in assembled.errors {
+            errors.push(InputError {
+                file,
+                line,
+                message,
+            });
+        }
+        for (file, message) in assembled.notes {
+            notes.push(Note {
+                file,
+                line: None,
+                message,
+            });
+        }
+        errors.sort();
+        notes.sort();
+        stats.clusters = assembled.clusters.len() as u64;
+        let builtin;
+        let calendar = match &config.aks_calendar {
+            Some(c) => c.as_ref(),
+            None => {
+                builtin = crate::aks::versions::Calendar::builtin();
+                &builtin
+            }
+        };
+        let actx = AksCtx {
+            calendar,
+            as_of: config
+                .as_of
+                .unwrap_or_else(crate::aks::versions::Date::today),
+        };
+        let per_cluster: Vec<Vec<(&'static str, Vec<AksVerdict>)>> = assembled
+            .clusters
+            .par_iter()
+            .map(|c| {
+                AKS_CHECKS
+                    .iter()
+                    .map(|check| {
+                        let mut v = Vec::new();
+                        (check.run)(c, &actx, &mut v);
+                        (check.control, v)
+                    })
+                    .collect()
+            })
+            .collect();
+        for (cluster, results) in assembled.clusters.iter().zip(per_cluster) {
+            let object = Arc::new(ObjectRef {
+                api_version: String::new(),
+                kind: "ManagedCluster".to_string(),
+                namespace: None,
+                name: cluster.name().to_string(),
+                id: cluster.id().map(str::to_string),
+            });
+            for (control, verdicts) in results {
+                let id = catalog
+                    .control(control)
+                    .map(|c| c.id.as_str())
+                    .unwrap_or(control);
+                aks_controls.insert(id);
+                let n = counts.entry(id).or_default();
+                for v in verdicts {
+                    match v.status {
+                        Status::Pass => n.pass += 1,
+                        Status::Fail => n.fail += 1,
+                        Status::NotApplicable => continue,
+                        _ => n.not_evaluated += 1,
+                    }
+                    if v.status == Status::Pass && !config.include_passed {
+                        continue;
+                    }
+                    let segs = crate::aks::source::to_segs(&v.path);
+                    let origin = cluster.origin(&segs);
+                    let location = origin.as_ref().map(|o| Location {
+                        file: o.file.clone(),
+                        line: o.line,
+                        document: None,
+                        path: Some(strings.get(&o.pointer)).filter(|p| !p.is_empty()),
+                    });
+                    let message = match origin.as_ref().and_then(|o| o.note.as_ref()) {
+                        Some(note) => format!("{} ({note})", v.message),
+                        None => v.message,
+                    };
+                    findings.push(Finding {
+                        control: id,
+                        status: v.status,
+                        severity: Severity::Info,
+                        message: strings.get(&message),
+                        object: Some(object.clone()),
+                        location,
+                        fix: v.fix.map(|f| strings.get(&f)),
+                    });
+                }
+            }
+        }
+        crate::trace::phase("aks checks");
+    }
+
+    // 6. Aggregate into control statuses.
+    let controls = aggregate(
+        catalog,
+        &counts,
+        stats.objects,
+        stats.clusters > 0,
+        &aks_controls,
+    );
     for f in &mut findings {
         if let Some(c) = catalog.control(f.control) {
             f.severity = c.severity;
@@ -400,7 +523,7 @@ fn is_manifest_name(p: &FsPath) -> bool {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .as_deref(),
-        Some("yaml" | "yml" | "json")
+        Some("yaml" | "yml" | "json" | "tf" | "tfvars")
     )
 }
 
@@ -585,6 +708,14 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
         });
     }
     let spans = Arc::new(doc.spans);
+    if is_aks_document(&doc.value) {
+        part.aks.push(AksEvidence::Doc {
+            file: u.file.clone(),
+            value: doc.value,
+            spans,
+        });
+        return;
+    }
     let prov = |line: u32| Provenance {
         file: u.file.clone(),
         document: doc.index as u32,
@@ -669,6 +800,7 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
                 message: part.strings.get(&v.message),
                 object: Some(obj.reference.clone()),
                 location: Some(location),
+                fix: None,
             });
         }
     }
@@ -725,6 +857,8 @@ fn aggregate(
     catalog: &'static Catalog,
     by_id: &BTreeMap<&'static str, Counts>,
     objects: u64,
+    has_aks: bool,
+    aks_controls: &std::collections::BTreeSet<&str>,
 ) -> Vec<ControlResult> {
     catalog
         .controls
@@ -733,7 +867,7 @@ fn aggregate(
             let (status, reason, counts) = match by_id.get(control.id.as_str()) {
                 Some(n) => {
                     let n = *n;
-                    if objects == 0 {
+                    if objects == 0 && !aks_controls.contains(control.id.as_str()) {
                         (
                             Status::NotEvaluated,
                             Some("no Kubernetes objects among the inputs".to_string()),
@@ -767,7 +901,7 @@ fn aggregate(
                 ),
                 None => (
                     Status::NotEvaluated,
-                    Some(missing_evidence(control)),
+                    Some(missing_evidence(control, has_aks)),
                     Counts::default(),
                 ),
             };
@@ -781,14 +915,31 @@ fn aggregate(
         .collect()
 }
 
-fn missing_evidence(control: &Control) -> String {
+fn missing_evidence(control: &Control, has_aks: bool) -> String {
     let unread: Vec<&str> = control
         .evidence
         .iter()
         .filter(|e| !matches!(e, Evidence::Attestation | Evidence::Manifest))
         .map(|e| e.describe())
         .collect();
-    if control.evidence.contains(&Evidence::Manifest) {
+    if control.evidence.contains(&Evidence::Aks) {
+        let others: Vec<&str> = unread
+            .iter()
+            .copied()
+            .filter(|e| *e != Evidence::Aks.describe())
+            .collect();
+        let mut reason = if has_aks {
+            "not checked automatically from AKS configuration by this version".to_string()
+        } else {
+            "no AKS cluster configuration among the inputs (az aks show output, an ARM resource or template, bicep build output, a Terraform plan or configuration)".to_string()
+        };
+        if control.evidence.contains(&Evidence::Manifest) {
+            reason.push_str("; not checked automatically from manifests by this version yet");
+        } else if !others.is_empty() {
+            reason.push_str(&format!("; {} not read by this version", join_or(&others)));
+        }
+        reason
+    } else if control.evidence.contains(&Evidence::Manifest) {
         // The evidence is read, but this version has no check for the control yet.
         "not checked automatically by this version yet".to_string()
     } else if unread.is_empty() {

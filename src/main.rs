@@ -34,7 +34,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan Kubernetes manifests (files, directories, `-` for stdin) and report per control.
+    /// Scan Kubernetes manifests and AKS cluster configuration (files, directories, `-` for
+    /// stdin) and report per control.
     Scan(ScanArgs),
     /// List the control catalogue.
     Controls(ControlsArgs),
@@ -73,13 +74,28 @@ enum Format {
 #[derive(Args)]
 struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input. Directories are searched
-    /// recursively for .yaml, .yml and .json files (hidden folders are skipped); a file named
-    /// explicitly is read whatever its extension.
+    /// recursively for .yaml, .yml, .json, .tf and .tfvars files (hidden folders are skipped); a
+    /// file named explicitly is read whatever its extension. What a file holds is told from its
+    /// content: Kubernetes objects, `az aks show` output, ARM resources, ARM templates (and
+    /// `bicep build` output) with their parameter files, Terraform plans (`terraform show
+    /// -json`); `.tf` files are Terraform configuration (one module per directory).
     #[arg(value_name = "PATH", required = true)]
     inputs: Vec<String>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// ARM deployment parameters file applied to every scanned ARM template (repeatable).
+    /// Without it, `NAME.parameters.json` next to `NAME.json` is used, or the only parameters
+    /// file of a directory that holds one template.
+    #[arg(long = "parameters", value_name = "FILE")]
+    parameters: Vec<String>,
+    /// Judge Kubernetes version support as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<aksguard::aks::versions::Date>,
+    /// Replace the built-in AKS Kubernetes version calendar with this YAML file (same format as
+    /// `src/aks/versions.yaml`: versions with minor, aks_ga, end_of_life, lts_end).
+    #[arg(long, value_name = "FILE")]
+    aks_versions: Option<String>,
     /// Lowest severity of a failing finding that makes the exit code 1: critical, high, medium,
     /// low or info.
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
@@ -178,6 +194,31 @@ fn main() -> ExitCode {
             }
             if !args.required_labels.is_empty() {
                 config.required_labels = args.required_labels;
+            }
+            config.as_of = args.as_of;
+            if let Some(path) = &args.aks_versions {
+                let parsed = std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| aksguard::aks::versions::Calendar::parse(&t));
+                match parsed {
+                    Ok(c) => config.aks_calendar = Some(std::sync::Arc::new(c)),
+                    Err(e) => {
+                        eprintln!("aksguard: --aks-versions {path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            for path in &args.parameters {
+                match read_parameters(path) {
+                    Ok(v) => config
+                        .aks
+                        .parameters
+                        .push((std::sync::Arc::from(path.as_str()), v)),
+                    Err(e) => {
+                        eprintln!("aksguard: --parameters {path}: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
             }
             let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
             let result = engine::scan(&inputs, &config);
@@ -299,6 +340,23 @@ fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Exi
         return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
+}
+
+fn parse_date(s: &str) -> Result<aksguard::aks::versions::Date, String> {
+    aksguard::aks::versions::Date::parse(s)
+}
+
+/// An ARM deployment parameters file (`{"parameters": {"x": {"value": ...}}}`).
+fn read_parameters(path: &str) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    if !v
+        .get("parameters")
+        .is_some_and(serde_json::Value::is_object)
+    {
+        return Err("not an ARM parameters file (no `parameters` object)".to_string());
+    }
+    Ok(v)
 }
 
 fn layer_keys() -> String {

@@ -92,6 +92,9 @@ pub struct ObjectRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
+    /// Azure resource id (AKS clusters), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl fmt::Display for ObjectRef {
@@ -128,6 +131,10 @@ pub struct Finding {
     pub object: Option<Arc<ObjectRef>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// How to fix a failure in the input's own terms (`az aks update ...`, the template
+    /// property, the Terraform argument), when the check knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Arc<str>>,
 }
 
 impl Finding {
@@ -143,6 +150,7 @@ impl Finding {
             self.status,
             &self.message,
             self.severity,
+            self.fix.as_deref(),
         )
     }
 }

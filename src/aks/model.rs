@@ -27,6 +27,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::spans::{PathHash, Spans};
+
 /// The input shape a cluster was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Shape {
@@ -144,6 +146,19 @@ impl<'a> Prop<'a> {
     }
 }
 
+/// The document a cluster's values were copied from as written (an ARM resource, `az aks show`
+/// output, an evaluated template resource): origins of values without one of their own are
+/// worked out from it (source pointer and line).
+#[derive(Debug, Clone)]
+pub struct SourceDoc {
+    pub spans: Arc<Spans>,
+    /// Pointer of the resource inside its document (``, `/value/3`, `/resources/2`).
+    pub root_pointer: String,
+    pub root_hash: PathHash,
+    /// `az aks show` output: the members of `properties` sit at the top level.
+    pub flattened: bool,
+}
+
 /// One managed cluster, normalized.
 #[derive(Debug, Clone)]
 pub struct Cluster {
@@ -156,6 +171,8 @@ pub struct Cluster {
     pub provider: Option<String>,
     /// The managedClusters resource in REST shape.
     pub doc: Value,
+    /// The document the values were copied from, when they were copied as written.
+    pub source: Option<SourceDoc>,
     origins: HashMap<String, Origin>,
     unresolved: HashMap<String, Unresolved>,
 }
@@ -169,6 +186,7 @@ impl Cluster {
             api_version: None,
             provider: None,
             doc: Value::Object(Map::new()),
+            source: None,
             origins: HashMap::new(),
             unresolved: HashMap::new(),
         }
@@ -254,8 +272,10 @@ impl Cluster {
         }
     }
 
-    /// Where the value at `path` came from: its own origin or that of its nearest ancestor.
-    pub fn origin(&self, path: &[Seg]) -> Option<&Origin> {
+    /// Where the value at `path` came from: its own recorded origin; else, for values copied
+    /// from a source document, the place in that document (the nearest node that exists);
+    /// else the origin of the nearest ancestor.
+    pub fn origin(&self, path: &[Seg]) -> Option<Origin> {
         let mut keys = Vec::with_capacity(path.len() + 1);
         let mut p = String::new();
         keys.push(p.clone());
@@ -267,7 +287,60 @@ impl Cluster {
             }
             keys.push(p.clone());
         }
-        keys.iter().rev().find_map(|k| self.origins.get(k))
+        if let Some(o) = keys.last().and_then(|k| self.origins.get(k)) {
+            return Some(o.clone());
+        }
+        if let Some(src) = &self.source {
+            let ancestor = keys.iter().rev().find_map(|k| self.origins.get(k));
+            return Some(self.source_origin(src, path, ancestor));
+        }
+        keys.iter().rev().find_map(|k| self.origins.get(k)).cloned()
+    }
+
+    /// The origin of `path` in the source document: the pointer as written there (keys in
+    /// their source casing; `properties` dropped for flattened az output) and the line of the
+    /// deepest node that exists.
+    fn source_origin(&self, src: &SourceDoc, path: &[Seg], ancestor: Option<&Origin>) -> Origin {
+        let mut pointer = src.root_pointer.clone();
+        let mut hash = src.root_hash;
+        let mut line = src.spans.get(hash);
+        let mut cur = Some(&self.doc);
+        for (i, seg) in path.iter().enumerate() {
+            let (key, next): (String, Option<&Value>) = match seg {
+                Seg::Key(k) => {
+                    let found = cur
+                        .and_then(Value::as_object)
+                        .and_then(|m| m.iter().find(|(x, _)| x.eq_ignore_ascii_case(k)));
+                    match found {
+                        Some((x, v)) => (x.clone(), Some(v)),
+                        None => (k.to_string(), None),
+                    }
+                }
+                Seg::Index(n) => (
+                    n.to_string(),
+                    cur.and_then(Value::as_array).and_then(|a| a.get(*n)),
+                ),
+            };
+            cur = next;
+            if src.flattened && i == 0 && key == "properties" {
+                continue;
+            }
+            pointer.push('/');
+            pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            hash = match seg {
+                Seg::Key(_) => hash.key(&key),
+                Seg::Index(n) => hash.index(*n),
+            };
+            if let Some(l) = src.spans.get(hash) {
+                line = Some(l);
+            }
+        }
+        Origin {
+            file: self.file.clone(),
+            pointer,
+            line,
+            note: ancestor.and_then(|a| a.note.clone()),
+        }
     }
 
     /// The node pools (`properties.agentPoolProfiles`).
@@ -380,7 +453,7 @@ mod tests {
             "enablePrivateCluster"
         ];
         assert_eq!(c.prop(&p).value(), Some(&json!(true)));
-        assert_eq!(c.origin(&p), Some(&o));
+        assert_eq!(c.origin(&p), Some(o));
         assert!(matches!(
             c.prop(&aks_path!["properties", "networkProfile", "networkPolicy"]),
             Prop::Absent

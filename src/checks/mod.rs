@@ -1,6 +1,7 @@
 //! Checks: pure functions of an object (or, later, of the whole inventory) that give verdicts
 //! for one control each. The registry below lists every check once.
 
+pub mod aks;
 pub mod cluster;
 pub mod image;
 pub mod pod;
@@ -138,6 +139,7 @@ impl InvVerdict {
                 kind: "Namespace".to_string(),
                 namespace: None,
                 name: name.to_string(),
+                id: None,
             }),
             location: ns_obj.map(|o| o.location()),
         }

@@ -100,6 +100,7 @@ impl Object {
             kind,
             namespace,
             name,
+            id: None,
         });
         Object {
             value,

@@ -79,6 +79,9 @@ pub fn render(r: &ScanResult, st: Style) -> String {
                     obj,
                     f.message
                 );
+                if let Some(fix) = &f.fix {
+                    let _ = writeln!(out, "          {}", st.dim(&format!("fix: {fix}")));
+                }
             }
         }
         // Controls without a verdict, one line per reason.
