@@ -121,8 +121,13 @@ pub const BUILTIN: &str = include_str!("versions.yaml");
 pub enum Support {
     /// Generally available and within standard support.
     Supported { minor: String, until: Option<Date> },
-    /// Past the end of standard support but within long-term support (Premium tier only).
-    LongTermSupport { minor: String, until: Date },
+    /// Past the end of standard support (`since`) but within long-term support, which only
+    /// clusters on the Premium tier with the AKSLongTermSupport plan get.
+    LongTermSupport {
+        minor: String,
+        since: Date,
+        until: Date,
+    },
     /// Past its end of life.
     EndOfLife { minor: String, since: Date },
     /// Not yet generally available on AKS on that date (preview or unreleased).
@@ -166,7 +171,11 @@ impl Calendar {
             (Some(ga), _) if date < ga => Support::NotYetGa { minor },
             (None, _) => Support::NotYetGa { minor },
             (_, Some(eol)) if date > eol => match v.lts_end {
-                Some(lts) if date <= lts => Support::LongTermSupport { minor, until: lts },
+                Some(lts) if date <= lts => Support::LongTermSupport {
+                    minor,
+                    since: eol,
+                    until: lts,
+                },
                 _ => Support::EndOfLife { minor, since: eol },
             },
             (_, eol) => Support::Supported { minor, until: eol },
@@ -271,6 +280,7 @@ mod tests {
             cal.support("1.28.5", on),
             Support::LongTermSupport {
                 minor: "1.28".into(),
+                since: d("2024-11-01"),
                 until: d("2025-11-01")
             }
         );

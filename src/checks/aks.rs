@@ -492,6 +492,10 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
         tf: "set kubernetes_version (and each pool's orchestrator_version) to a supported version",
     };
     let supported = ctx.calendar.supported_on(ctx.as_of).join(", ");
+    let lts = matches!(
+        read(c, &["properties", "supportPlan"], None),
+        Read::Set(Value::String(p)) if p.eq_ignore_ascii_case("AKSLongTermSupport")
+    );
     let mut j = Judge { c, out, fix: &fix };
     let judge = |j: &mut Judge, subject: String, path: Vec<&str>, fallback: Option<Vec<&str>>| {
         let current = match read(j.c, &path, None) {
@@ -525,10 +529,16 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
                             until.map(|u| format!(" until {u}")).unwrap_or_default()
                         ),
                     ),
-                    Support::LongTermSupport { minor, until } => (
+                    Support::LongTermSupport { minor, since, until } if lts => (
                         Status::Pass,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) is past standard support as of {} and is supported only with long-term support (Premium tier) until {until}",
+                            "{subject}: Kubernetes {text} (minor {minor}) left standard support on {since} and is covered by the cluster's long-term support plan until {until}",
+                        ),
+                    ),
+                    Support::LongTermSupport { minor, since, until } => (
+                        Status::Fail,
+                        format!(
+                            "{subject}: Kubernetes {text} (minor {minor}) left standard support on {since}; only clusters on the Premium tier with supportPlan AKSLongTermSupport are supported until {until}; supported minor versions as of {}: {supported}",
                             ctx.as_of
                         ),
                     ),
