@@ -171,17 +171,17 @@ impl Judge<'_> {
                 Some(true) => self.verdict(
                     Status::Pass,
                     path,
-                    format!("{subject}: {name} is {}, so {good}", shown(v)),
+                    format!("{subject}{name} is {}, so {good}", shown(v)),
                 ),
                 Some(false) => self.verdict(
                     Status::Fail,
                     path,
-                    format!("{subject}: {name} is {}, so {bad}", shown(v)),
+                    format!("{subject}{name} is {}, so {bad}", shown(v)),
                 ),
                 None => self.verdict(
                     Status::NotEvaluated,
                     path,
-                    format!("{subject}: {name} has an unexpected value {v}"),
+                    format!("{subject}{name} has an unexpected value {v}"),
                 ),
             },
             Read::Default(v, why) => match ok(&v) {
@@ -189,7 +189,7 @@ impl Judge<'_> {
                     Status::Pass,
                     path,
                     format!(
-                        "{subject}: {name} is not set and the default ({}) applies ({why}), so {good}",
+                        "{subject}{name} is not set and the default ({}) applies ({why}), so {good}",
                         shown(&v)
                     ),
                 ),
@@ -197,7 +197,7 @@ impl Judge<'_> {
                     Status::Fail,
                     path,
                     format!(
-                        "{subject}: {name} is not set and the default ({}) applies ({why}), so {bad}",
+                        "{subject}{name} is not set and the default ({}) applies ({why}), so {bad}",
                         shown(&v)
                     ),
                 ),
@@ -205,18 +205,19 @@ impl Judge<'_> {
             Read::Unresolved(expr) => self.verdict(
                 Status::NotEvaluated,
                 path,
-                format!("{subject}: {name} cannot be evaluated: {expr}"),
+                format!("{subject}{name} cannot be evaluated: {expr}"),
             ),
             Read::Unknown => self.verdict(
                 Status::NotEvaluated,
                 path,
-                format!("{subject}: {name} is not set and its default is not known"),
+                format!("{subject}{name} is not set and its default is not known"),
             ),
         }
     }
 }
 
-/// `cluster aks1` or `node pool user of cluster aks1`.
+/// The subject of a message about `path`: `node pool user: ` for a pool's property, nothing for
+/// the cluster (the finding names it).
 fn subject(c: &Cluster, path: &[&str]) -> String {
     if let ["properties", "agentPoolProfiles", i, ..] = path
         && let Ok(i) = i.parse::<usize>()
@@ -227,9 +228,9 @@ fn subject(c: &Cluster, path: &[&str]) -> String {
             .and_then(|p| p.get("name"))
             .and_then(Value::as_str)
             .unwrap_or("?");
-        return format!("node pool {name}");
+        return format!("node pool {name}: ");
     }
-    "cluster".to_string()
+    String::new()
 }
 
 fn is_true(v: &Value) -> Option<bool> {
@@ -333,8 +334,7 @@ fn authorized_ip_ranges(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
             j.verdict(
                 Status::NotApplicable,
                 &path,
-                "cluster: the API server is private, so it has no public endpoint to restrict"
-                    .into(),
+                "the API server is private, so it has no public endpoint to restrict".into(),
             );
             return;
         }
@@ -342,7 +342,7 @@ fn authorized_ip_ranges(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
             j.verdict(
                 Status::NotEvaluated,
                 &path,
-                "cluster: whether the API server is private cannot be evaluated, so its public access cannot be judged".into(),
+                "whether the API server is private cannot be evaluated, so its public access cannot be judged".into(),
             );
             return;
         }
@@ -355,14 +355,14 @@ fn authorized_ip_ranges(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
                 j.verdict(
                     Status::Fail,
                     &path,
-                    format!("cluster: the public API server's authorizedIPRanges include {open}, which admits the whole Internet"),
+                    format!("the public API server's authorizedIPRanges include {open}, which admits the whole Internet"),
                 );
             } else {
                 j.verdict(
                     Status::Pass,
                     &path,
                     format!(
-                        "cluster: the public API server admits only {} authorized range(s): {}",
+                        "the public API server admits only {} authorized range(s): {}",
                         strs.len(),
                         strs.join(", ")
                     ),
@@ -372,12 +372,12 @@ fn authorized_ip_ranges(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         Read::Unresolved(e) => j.verdict(
             Status::NotEvaluated,
             &path,
-            format!("cluster: authorizedIPRanges cannot be evaluated: {e}"),
+            format!("authorizedIPRanges cannot be evaluated: {e}"),
         ),
         _ => j.verdict(
             Status::Fail,
             &path,
-            "cluster: the API server is public and apiServerAccessProfile.authorizedIPRanges is empty or not set, so any address on the Internet can reach it".into(),
+            "the API server is public and apiServerAccessProfile.authorizedIPRanges is empty or not set, so any address on the Internet can reach it".into(),
         ),
     }
 }
@@ -397,19 +397,26 @@ fn private_public_fqdn(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     match private(c) {
         Some(true) => j.property(
             &path,
-            Some((Value::Bool(false), "AKS publishes no public name unless asked")),
+            Some((
+                Value::Bool(false),
+                "AKS publishes no public name unless asked",
+            )),
             is_false,
-            ("the private API server's name is not published in public DNS", "the private API server's name is published in public DNS"),
+            (
+                "the private API server's name is not published in public DNS",
+                "the private API server's name is published in public DNS",
+            ),
         ),
         Some(false) => j.verdict(
             Status::NotApplicable,
             &path,
-            "cluster: the API server is public, so a public FQDN is expected (CP-001 judges the endpoint)".into(),
+            "the API server is public, so a public FQDN is expected (CP-001 judges the endpoint)"
+                .into(),
         ),
         None => j.verdict(
             Status::NotEvaluated,
             &path,
-            "cluster: whether the API server is private cannot be evaluated".into(),
+            "whether the API server is private cannot be evaluated".into(),
         ),
     }
 }
@@ -507,14 +514,14 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
                 Status::Pass,
                 &path,
                 format!(
-                    "{subject}: no Kubernetes version is pinned, so AKS deploys its default version, which is supported when deployed (as of {}: {supported})",
+                    "{subject}no Kubernetes version is pinned, so AKS deploys its default version, which is supported when deployed (as of {}: {supported})",
                     ctx.as_of
                 ),
             ),
             Some((Read::Unresolved(e), p)) => j.verdict(
                 Status::NotEvaluated,
                 &p,
-                format!("{subject}: the Kubernetes version cannot be evaluated: {e}"),
+                format!("{subject}the Kubernetes version cannot be evaluated: {e}"),
             ),
             // `read` without a default never assumes one.
             Some((Read::Default(..), _)) => {}
@@ -524,7 +531,7 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
                     Support::Supported { minor, until } => (
                         Status::Pass,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) is supported on AKS as of {}{}",
+                            "{subject}Kubernetes {text} (minor {minor}) is supported on AKS as of {}{}",
                             ctx.as_of,
                             until.map(|u| format!(" until {u}")).unwrap_or_default()
                         ),
@@ -532,39 +539,39 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
                     Support::LongTermSupport { minor, since, until } if lts => (
                         Status::Pass,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) left standard support on {since} and is covered by the cluster's long-term support plan until {until}",
+                            "{subject}Kubernetes {text} (minor {minor}) left standard support on {since} and is covered by the cluster's long-term support plan until {until}",
                         ),
                     ),
                     Support::LongTermSupport { minor, since, until } => (
                         Status::Fail,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) left standard support on {since}; only clusters on the Premium tier with supportPlan AKSLongTermSupport are supported until {until}; supported minor versions as of {}: {supported}",
+                            "{subject}Kubernetes {text} (minor {minor}) left standard support on {since}; only clusters on the Premium tier with supportPlan AKSLongTermSupport are supported until {until}; supported minor versions as of {}: {supported}",
                             ctx.as_of
                         ),
                     ),
                     Support::EndOfLife { minor, since } => (
                         Status::Fail,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) reached its AKS end of life on {since}; supported minor versions as of {}: {supported}",
+                            "{subject}Kubernetes {text} (minor {minor}) reached its AKS end of life on {since}; supported minor versions as of {}: {supported}",
                             ctx.as_of
                         ),
                     ),
                     Support::NotYetGa { minor } => (
                         Status::Fail,
                         format!(
-                            "{subject}: Kubernetes {text} (minor {minor}) is not generally available on AKS as of {} (preview versions are not supported for production)",
+                            "{subject}Kubernetes {text} (minor {minor}) is not generally available on AKS as of {} (preview versions are not supported for production)",
                             ctx.as_of
                         ),
                     ),
                     Support::Unknown { minor } => (
                         Status::NotEvaluated,
                         format!(
-                            "{subject}: Kubernetes minor version {minor} is not in the version calendar (replace it with --aks-versions)"
+                            "{subject}Kubernetes minor version {minor} is not in the version calendar (replace it with --aks-versions)"
                         ),
                     ),
                     Support::Unparsable => (
                         Status::NotEvaluated,
-                        format!("{subject}: `{text}` is not a Kubernetes version"),
+                        format!("{subject}`{text}` is not a Kubernetes version"),
                     ),
                 };
                 j.verdict(status, &p, message);
@@ -573,7 +580,7 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
     };
     judge(
         &mut j,
-        "cluster".to_string(),
+        String::new(),
         vec!["properties", "currentKubernetesVersion"],
         Some(vec!["properties", "kubernetesVersion"]),
     );
@@ -603,7 +610,7 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
         }
         judge(
             &mut j,
-            format!("node pool {name}"),
+            format!("node pool {name}: "),
             cur.to_vec(),
             Some(set.to_vec()),
         );
@@ -623,7 +630,7 @@ fn each_pool(
     if c.pools().is_empty() {
         out.push(AksVerdict {
             status: Status::NotEvaluated,
-            message: "cluster: no node pools among the inputs".into(),
+            message: "no node pools among the inputs".into(),
             path: owned(&["properties", "agentPoolProfiles"]),
             fix: None,
         });
@@ -644,7 +651,7 @@ fn node_ssh_access(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     if c.pools().is_empty() {
         out.push(AksVerdict {
             status: Status::NotEvaluated,
-            message: "cluster: no node pools among the inputs".into(),
+            message: "no node pools among the inputs".into(),
             path: owned(&["properties", "agentPoolProfiles"]),
             fix: None,
         });
@@ -716,7 +723,7 @@ fn system_node_pool(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         j.verdict(
             Status::NotEvaluated,
             &path,
-            "cluster: no node pools among the inputs".into(),
+            "no node pools among the inputs".into(),
         );
         return;
     }
@@ -742,7 +749,7 @@ fn system_node_pool(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
             Status::Fail,
             &path,
             format!(
-                "cluster: every node pool ({}) is a system pool, so application pods share nodes with critical system components",
+                "every node pool ({}) is a system pool, so application pods share nodes with critical system components",
                 pools.len()
             ),
         );
@@ -1124,7 +1131,7 @@ fn entra_id_azure_rbac(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         Read::Unresolved(e) => j.verdict(
             Status::NotEvaluated,
             &aad,
-            format!("cluster: aadProfile cannot be evaluated: {e}"),
+            format!("aadProfile cannot be evaluated: {e}"),
         ),
         Read::Set(Value::Object(_)) => j.property(
             &["properties", "aadProfile", "enableAzureRBAC"],
@@ -1135,7 +1142,7 @@ fn entra_id_azure_rbac(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         _ => j.verdict(
             Status::Fail,
             &aad,
-            "cluster: aadProfile is not set, so users do not authenticate with Entra ID (client certificates and local accounts only)".into(),
+            "aadProfile is not set, so users do not authenticate with Entra ID (client certificates and local accounts only)".into(),
         ),
     }
 }
@@ -1197,37 +1204,37 @@ fn managed_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         Read::Set(Value::String(t)) if t.to_ascii_lowercase().contains("userassigned") => j.verdict(
             Status::Pass,
             &path,
-            format!("cluster: the cluster uses a user-assigned managed identity ({t})"),
+            format!("the cluster uses a user-assigned managed identity ({t})"),
         ),
         Read::Set(Value::String(t)) if t.eq_ignore_ascii_case("SystemAssigned") => j.verdict(
             Status::Pass,
             &path,
-            "cluster: the cluster uses a system-assigned managed identity (no secret to leak; a user-assigned identity is preferred so that its role assignments survive the cluster)".into(),
+            "the cluster uses a system-assigned managed identity (no secret to leak; a user-assigned identity is preferred so that its role assignments survive the cluster)".into(),
         ),
         Read::Unresolved(e) => j.verdict(
             Status::NotEvaluated,
             &path,
-            format!("cluster: identity.type cannot be evaluated: {e}"),
+            format!("identity.type cannot be evaluated: {e}"),
         ),
         _ if sp.is_some() => j.verdict(
             Status::Fail,
             &["properties", "servicePrincipalProfile", "clientId"],
-            "cluster: the cluster authenticates to Azure with a service principal and its client secret, which must be stored and rotated".into(),
+            "the cluster authenticates to Azure with a service principal and its client secret, which must be stored and rotated".into(),
         ),
         Read::Set(v) => j.verdict(
             Status::Fail,
             &path,
-            format!("cluster: identity.type is {}, not a managed identity", shown(v)),
+            format!("identity.type is {}, not a managed identity", shown(v)),
         ),
         _ if desired(c) => j.verdict(
             Status::Pass,
             &path,
-            "cluster: no identity or service principal is given, so AKS creates a system-assigned managed identity (a user-assigned identity is preferred)".into(),
+            "no identity or service principal is given, so AKS creates a system-assigned managed identity (a user-assigned identity is preferred)".into(),
         ),
         _ => j.verdict(
             Status::NotEvaluated,
             &path,
-            "cluster: the input shows neither a managed identity nor a service principal".into(),
+            "the input shows neither a managed identity nor a service principal".into(),
         ),
     }
 }
@@ -1285,18 +1292,18 @@ fn container_monitoring(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         j.verdict(
             Status::Pass,
             &oms,
-            "cluster: Container Insights (omsagent) collects container logs and metrics".into(),
+            "Container Insights (omsagent) collects container logs and metrics".into(),
         );
     } else if on(&prom) {
         j.verdict(
             Status::Pass,
             &prom,
-            "cluster: Azure Monitor managed Prometheus collects metrics".into(),
+            "Azure Monitor managed Prometheus collects metrics".into(),
         );
     } else if unresolved(&oms) || unresolved(&prom) {
-        j.verdict(Status::NotEvaluated, &oms, "cluster: whether monitoring is enabled cannot be evaluated (an add-on setting is an unresolved expression)".into());
+        j.verdict(Status::NotEvaluated, &oms, "whether monitoring is enabled cannot be evaluated (an add-on setting is an unresolved expression)".into());
     } else {
-        j.verdict(Status::Fail, &oms, "cluster: neither Container Insights (addonProfiles.omsagent) nor managed Prometheus (azureMonitorProfile.metrics) is enabled".into());
+        j.verdict(Status::Fail, &oms, "neither Container Insights (addonProfiles.omsagent) nor managed Prometheus (azureMonitorProfile.metrics) is enabled".into());
     }
 }
 
@@ -1427,18 +1434,18 @@ fn acr_kubelet_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         Read::Set(Value::Object(_)) => j.verdict(
             Status::Pass,
             &path,
-            "cluster: nodes have a kubelet managed identity that pulls from ACR without registry passwords (its AcrPull role assignment is not visible here)".into(),
+            "nodes have a kubelet managed identity that pulls from ACR without registry passwords (its AcrPull role assignment is not visible here)".into(),
         ),
-        Read::Unresolved(e) => j.verdict(Status::NotEvaluated, &path, format!("cluster: the kubelet identity cannot be evaluated: {e}")),
+        Read::Unresolved(e) => j.verdict(Status::NotEvaluated, &path, format!("the kubelet identity cannot be evaluated: {e}")),
         _ if managed => j.verdict(
             Status::Pass,
             &["identity", "type"],
-            "cluster: a managed identity cluster gets a kubelet identity that pulls from ACR without registry passwords".into(),
+            "a managed identity cluster gets a kubelet identity that pulls from ACR without registry passwords".into(),
         ),
         _ => j.verdict(
             Status::NotEvaluated,
             &path,
-            "cluster: the input shows no kubelet identity".into(),
+            "the input shows no kubelet identity".into(),
         ),
     }
 }
