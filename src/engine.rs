@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::aks::source::{Evidence as AksEvidence, is_aks_document, is_terraform_file};
 use crate::catalog::{Automation, Catalog, Control, Evidence};
 use crate::checks::aks::{AKS_CHECKS, AksCtx, AksVerdict};
-use crate::checks::{Ctx, InvVerdict, InventoryCheck, Verdicts, inventory_checks, object_checks};
+use crate::checks::{Ctx, InventoryCheck, Verdicts, inventory_checks, object_checks};
 use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::k8s::{DocKind, Object, Provenance, classify};
@@ -274,32 +274,22 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         families.push(&all[start..start + len]);
         start += len;
     }
+    // Each check's verdicts become findings (shared strings) as soon as it finishes, so only
+    // the verdicts of the checks running at that moment are held. Findings are sorted by a key
+    // that covers every field afterwards, so the order they are added in does not matter.
+    let mut strings = Interner::default();
+    let shared = std::sync::Mutex::new((&mut findings, &mut counts, &mut strings));
     let run = |check: &&InventoryCheck| {
         let mut verdicts = Vec::new();
         (check.run)(&inventory, &ctx, &mut verdicts);
         crate::trace::phase(check.control);
-        verdicts
-    };
-    let results: Vec<Vec<Vec<InvVerdict>>> = families
-        .par_iter()
-        .map(|family| {
-            let first = run(&family[0]);
-            let mut out = vec![first];
-            out.par_extend(family[1..].par_iter().map(run));
-            out
-        })
-        .collect();
-    let mut strings = Interner::default();
-    for (check, verdicts) in families
-        .iter()
-        .flat_map(|f| f.iter())
-        .zip(results.into_iter().flatten())
-    {
         let control = check.control;
         let id = catalog
             .control(control)
             .map(|c| c.id.as_str())
             .unwrap_or(control);
+        let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+        let (findings, counts, strings) = &mut *guard;
         let n = counts.entry(id).or_default();
         for v in verdicts {
             match v.status {
@@ -324,7 +314,13 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
                 fix: None,
             });
         }
-    }
+    };
+    families.par_iter().for_each(|family| {
+        run(&family[0]);
+        family[1..].par_iter().for_each(run);
+    });
+    // The findings, counts and strings are the engine's again.
+    let _ = shared.into_inner();
     inventory.clear_cache();
     let rbac = config
         .rbac_inventory
@@ -407,7 +403,15 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
                         continue;
                     }
                     let segs = crate::aks::source::to_segs(&v.path);
-                    let origin = cluster.origin(&segs);
+                    // Without a recorded place, the finding points at the cluster's file.
+                    let origin = cluster.origin(&segs).or_else(|| {
+                        Some(crate::aks::model::Origin {
+                            file: cluster.file.clone(),
+                            pointer: String::new(),
+                            line: None,
+                            note: None,
+                        })
+                    });
                     let location = origin.as_ref().map(|o| Location {
                         file: o.file.clone(),
                         line: o.line,

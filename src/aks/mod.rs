@@ -7,14 +7,13 @@
 //! - [`versions`]: the Kubernetes version calendar of AKS.
 
 pub mod arm;
-
+pub mod expr;
+pub mod hcl;
 pub mod model;
 pub mod source;
-
+pub mod template;
+pub mod terraform;
 pub mod versions;
-
-mod stubs;
-pub use stubs::{hcl, template, terraform};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -189,15 +189,8 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
             Vec::new()
         };
         for (pf, pv) in chosen.into_iter().chain(opts.parameters.iter()) {
-            for (k, v) in super::template::parameters_of(pv) {
-                params.insert(
-                    k,
-                    super::template::ParamValue {
-                        value: Some(v),
-                        source: pf.to_string(),
-                    },
-                );
-            }
+            // Key Vault references stay without a value (unresolved), not the default.
+            params.extend(super::template::param_values(pv, pf));
         }
         let (clusters, pools, notes) = super::template_clusters(file, template, spans, &params);
         if clusters.is_empty() && pools.is_empty() {

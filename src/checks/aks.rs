@@ -1182,14 +1182,9 @@ fn kubernetes_rbac(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     );
 }
 
-fn managed_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
-    let fix = Fix {
-        az: "az aks update --enable-managed-identity --assign-identity IDENTITY_RESOURCE_ID",
-        arm: "set identity {type: UserAssigned, userAssignedIdentities: {...}} and drop servicePrincipalProfile",
-        tf: "use identity { type = \"UserAssigned\", identity_ids = [...] } instead of service_principal",
-    };
-    let path = ["identity", "type"];
-    let sp = match read(
+/// The client id of the cluster's service principal (`msi` means a managed identity).
+fn service_principal(c: &Cluster) -> Option<String> {
+    match read(
         c,
         &["properties", "servicePrincipalProfile", "clientId"],
         None,
@@ -1198,7 +1193,17 @@ fn managed_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
             Some(s.clone())
         }
         _ => None,
+    }
+}
+
+fn managed_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
+    let fix = Fix {
+        az: "az aks update --enable-managed-identity --assign-identity IDENTITY_RESOURCE_ID",
+        arm: "set identity {type: UserAssigned, userAssignedIdentities: {...}} and drop servicePrincipalProfile",
+        tf: "use identity { type = \"UserAssigned\", identity_ids = [...] } instead of service_principal",
     };
+    let path = ["identity", "type"];
+    let sp = service_principal(c);
     let mut j = Judge { c, out, fix: &fix };
     match read(c, &path, None) {
         Read::Set(Value::String(t)) if t.to_ascii_lowercase().contains("userassigned") => j.verdict(
@@ -1430,6 +1435,14 @@ fn acr_kubelet_identity(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     let path = ["properties", "identityProfile", "kubeletidentity"];
     let mut j = Judge { c, out, fix: &fix };
     let managed = matches!(read(c, &["identity", "type"], None), Read::Set(Value::String(t)) if !t.eq_ignore_ascii_case("None"));
+    if !managed && service_principal(c).is_some() {
+        j.verdict(
+            Status::Fail,
+            &["properties", "servicePrincipalProfile", "clientId"],
+            "the nodes authenticate to ACR with the cluster's service principal and its client secret, not a kubelet managed identity".into(),
+        );
+        return;
+    }
     match read(c, &path, None) {
         Read::Set(Value::Object(_)) => j.verdict(
             Status::Pass,

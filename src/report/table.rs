@@ -33,13 +33,18 @@ pub fn render(r: &ScanResult, st: Style) -> String {
     let s = r.stats;
     let _ = writeln!(
         out,
-        "{} {} — {} file{}, {} object{}",
+        "{} {} — {} file{}, {} object{}{}",
         st.bold("aksguard"),
         env!("CARGO_PKG_VERSION"),
         s.files,
         if s.files == 1 { "" } else { "s" },
         s.objects,
         if s.objects == 1 { "" } else { "s" },
+        match s.clusters {
+            0 => String::new(),
+            1 => ", 1 AKS cluster".to_string(),
+            n => format!(", {n} AKS clusters"),
+        },
     );
     for layer in Layer::ALL {
         let controls: Vec<&ControlResult> = r
@@ -51,11 +56,15 @@ pub fn render(r: &ScanResult, st: Style) -> String {
             continue;
         }
         let _ = writeln!(out, "\n{}", st.bold(layer.title()));
-        for c in controls
-            .iter()
-            .filter(|c| matches!(c.status, Status::Fail | Status::Pass))
-        {
-            let counts = if c.counts.fail > 0 {
+        // Controls with a verdict, and not-evaluated controls whose findings say why (an
+        // unresolved template expression, a value known only after apply).
+        for c in controls.iter().filter(|c| {
+            matches!(c.status, Status::Fail | Status::Pass)
+                || (c.status == Status::NotEvaluated && c.counts.not_evaluated > 0)
+        }) {
+            let counts = if c.status == Status::NotEvaluated {
+                format!("{} not evaluated", c.counts.not_evaluated)
+            } else if c.counts.fail > 0 {
                 format!("{} failed, {} passed", c.counts.fail, c.counts.pass)
             } else {
                 format!("{} passed", c.counts.pass)
@@ -87,7 +96,10 @@ pub fn render(r: &ScanResult, st: Style) -> String {
         // Controls without a verdict, one line per reason.
         for status in [Status::NotEvaluated, Status::NotApplicable, Status::Manual] {
             let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
-            for c in controls.iter().filter(|c| c.status == status) {
+            for c in controls
+                .iter()
+                .filter(|c| c.status == status && c.counts.not_evaluated == 0)
+            {
                 let reason = c.reason.as_deref().unwrap_or("");
                 match reasons.iter_mut().find(|(r, _)| *r == reason) {
                     Some((_, ids)) => ids.push(&c.control.id),
