@@ -652,3 +652,179 @@ subjects:
     );
     assert!(text.contains("rules unknown"), "{text}");
 }
+
+#[test]
+fn aks_demo_scans_az_output_and_terraform_with_fixes() {
+    let out = run(&[
+        "scan",
+        "demo/aks",
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-23",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert_eq!(r["inputs"]["clusters"], 2);
+    assert!(
+        r["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        r["errors"]
+    );
+    let cp001 = findings(&r, "CP-001");
+    assert_eq!(cp001.len(), 2, "both clusters are public");
+    for f in &cp001 {
+        assert_eq!(f["object"]["kind"], "ManagedCluster");
+        assert!(f["fix"].is_string());
+        assert!(f["location"]["line"].as_u64().unwrap() > 0);
+    }
+    let tf = cp001
+        .iter()
+        .find(|f| f["location"]["file"].as_str().unwrap().ends_with("main.tf"))
+        .expect("a Terraform finding");
+    assert_eq!(tf["fix"], "set private_cluster_enabled = true");
+    // Kubernetes-only controls stay not-evaluated: there are no Kubernetes objects.
+    assert_eq!(control(&r, "WL-002")["status"], "not-evaluated");
+    // The same scan with a date before 1.30's end of life passes the Terraform cluster's version.
+    let early = json(&run(&[
+        "scan",
+        "demo/aks/terraform",
+        "--format",
+        "json",
+        "--as-of",
+        "2025-01-15",
+    ]));
+    assert_eq!(control(&early, "CP-006")["status"], "pass");
+    let bad = run(&["scan", "demo/aks", "--as-of", "2026-13-01"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a date"));
+}
+
+#[test]
+fn aks_bad_inputs_are_errors_or_not_evaluated_never_panics() {
+    let d = tmp();
+    // Terraform that does not parse: an error naming the file and line.
+    write(
+        d.path(),
+        "tf/main.tf",
+        b"resource \"azurerm_kubernetes_cluster\" \"a\" {\n  name = \"a\"\n  location = \n}\n",
+    );
+    // az output with wrong types everywhere.
+    write(
+        d.path(),
+        "az.json",
+        br#"{"type": "Microsoft.ContainerService/ManagedClusters", "name": "weird", "kubernetesVersion": ["1.30"],
+            "agentPoolProfiles": "none", "enableRbac": "maybe", "apiServerAccessProfile": 5,
+            "networkProfile": {"networkPolicy": {"x": 1}}, "sku": [], "identity": null}"#,
+    );
+    // A template whose values come from a parameter without a value and from reference().
+    write(
+        d.path(),
+        "tpl/template.json",
+        br#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {"private": {"type": "bool"}},
+            "resources": [{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-09-01",
+              "name": "tpl", "location": "westeurope",
+              "properties": {"apiServerAccessProfile": {"enablePrivateCluster": "[parameters('private')]"},
+                             "diskEncryptionSetID": "[reference('des').id]",
+                             "agentPoolProfiles": [{"name": "sys", "mode": "System", "count": 3}]}}]}"#,
+    );
+    let out = run(&[
+        "scan",
+        d.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-01-01",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    let errors = r["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("main.tf")
+                && e["line"].as_u64() == Some(3)),
+        "{errors:?}"
+    );
+    assert_eq!(
+        r["inputs"]["clusters"], 2,
+        "the other inputs are still read"
+    );
+    let private = findings(&r, "CP-001");
+    let tpl = private
+        .iter()
+        .find(|f| f["object"]["name"] == "tpl")
+        .expect("a CP-001 finding for the template");
+    assert_eq!(tpl["status"], "not-evaluated");
+    assert!(
+        tpl["message"]
+            .as_str()
+            .unwrap()
+            .contains("parameters('private')"),
+        "{tpl}"
+    );
+    let des = findings(&r, "DP-003");
+    assert!(
+        des.iter().any(|f| f["status"] == "not-evaluated"
+            && f["message"].as_str().unwrap().contains("reference(")),
+        "{des:?}"
+    );
+    let weird = findings(&r, "ID-005");
+    assert!(
+        weird
+            .iter()
+            .any(|f| f["object"]["name"] == "weird" && f["status"] == "not-evaluated")
+    );
+}
+
+#[test]
+fn aks_secrets_in_inputs_are_never_printed() {
+    let d = tmp();
+    write(
+        d.path(),
+        "cluster.json",
+        br#"{"type": "Microsoft.ContainerService/managedClusters", "name": "c1",
+            "properties": {"kubernetesVersion": "1.34.1",
+              "servicePrincipalProfile": {"clientId": "11111111-2222-3333-4444-555555555555", "secret": "SP-SECRET-VALUE-1"},
+              "windowsProfile": {"adminUsername": "azureuser", "adminPassword": "WIN-PASSWORD-VALUE-2"},
+              "linuxProfile": {"adminUsername": "azureuser", "ssh": {"publicKeys": [{"keyData": "ssh-rsa AAAAKEYDATA3"}]}},
+              "agentPoolProfiles": [{"name": "sys", "mode": "System"}]}}"#,
+    );
+    write(
+        d.path(),
+        "tf/main.tf",
+        b"resource \"azurerm_kubernetes_cluster\" \"a\" {\n  name = \"a\"\n  service_principal {\n    client_id = \"abc\"\n    client_secret = \"TF-SECRET-VALUE-4\"\n  }\n  windows_profile {\n    admin_username = \"u\"\n    admin_password = \"TF-PASSWORD-VALUE-5\"\n  }\n  default_node_pool {\n    name = \"sys\"\n  }\n}\n",
+    );
+    for format in ["json", "table"] {
+        let out = run(&[
+            "scan",
+            d.path().to_str().unwrap(),
+            "--format",
+            format,
+            "--include-passed",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("c1"), "{text}");
+        for secret in [
+            "SP-SECRET-VALUE-1",
+            "WIN-PASSWORD-VALUE-2",
+            "AAAAKEYDATA3",
+            "TF-SECRET-VALUE-4",
+            "TF-PASSWORD-VALUE-5",
+        ] {
+            assert!(!text.contains(secret), "{format} output prints {secret}");
+        }
+    }
+}

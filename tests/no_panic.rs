@@ -143,3 +143,98 @@ proptest! {
         prop_assert_eq!(r.stats.objects, 2);
     }
 }
+
+/// Any JSON value with AKS-looking keys.
+fn aks_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::{Value, json};
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|i| json!(i)),
+        "[a-zA-Z0-9:/@._\\[\\]()',-]{0,16}".prop_map(Value::String),
+        Just(json!("[parameters('x')]")),
+        Just(json!("1.30.4")),
+    ];
+    let keys = prop::sample::select(vec![
+        "properties",
+        "agentPoolProfiles",
+        "apiServerAccessProfile",
+        "enablePrivateCluster",
+        "authorizedIPRanges",
+        "networkProfile",
+        "networkPolicy",
+        "networkDataplane",
+        "outboundType",
+        "addonProfiles",
+        "azurepolicy",
+        "azureKeyvaultSecretsProvider",
+        "config",
+        "enabled",
+        "securityProfile",
+        "sshAccess",
+        "defender",
+        "securityMonitoring",
+        "aadProfile",
+        "enableAzureRBAC",
+        "identity",
+        "type",
+        "servicePrincipalProfile",
+        "clientId",
+        "kubernetesVersion",
+        "orchestratorVersion",
+        "nodeTaints",
+        "mode",
+        "availabilityZones",
+        "sku",
+        "tier",
+        "supportPlan",
+        "name",
+    ]);
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Every AKS check runs on clusters whose properties have the wrong types or shapes, in the
+    /// ARM resource, az and template shapes.
+    #[test]
+    fn aks_checks_never_panic_on_malformed_clusters(props in aks_value(), flat in aks_value(), body in aks_value()) {
+        use aksguard::config::Config;
+        use aksguard::engine::{Input, scan};
+        let mut az = serde_json::json!({"type": "Microsoft.ContainerService/ManagedClusters", "name": "az", "agentPoolProfiles": []});
+        if let (Some(m), serde_json::Value::Object(f)) = (az.as_object_mut(), flat) {
+            m.extend(f);
+            m.insert("type".into(), "Microsoft.ContainerService/ManagedClusters".into());
+            m.insert("agentPoolProfiles".into(), serde_json::json!([]));
+        }
+        let docs = [
+            ("rest.json", serde_json::json!({"type": "Microsoft.ContainerService/managedClusters", "name": "rest", "properties": props})),
+            ("az.json", az),
+            ("template.json", serde_json::json!({
+                "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "parameters": {"x": {"type": "string", "defaultValue": "[concat('a', parameters('x'))]"}},
+                "resources": [{"type": "Microsoft.ContainerService/managedClusters", "name": "tpl", "apiVersion": "2024-09-01", "properties": body}]})),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let inputs: Vec<Input> = docs
+            .iter()
+            .map(|(name, doc)| {
+                let p = dir.path().join(name);
+                std::fs::write(&p, doc.to_string()).unwrap();
+                Input::Path(p)
+            })
+            .collect();
+        let r = scan(&inputs, &Config::default());
+        // The az document and the template always describe a cluster (the REST one only when
+        // its properties are an object).
+        prop_assert!(r.stats.clusters >= 2, "{:?} {:?}", r.errors, r.notes);
+    }
+}

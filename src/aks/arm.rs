@@ -151,6 +151,11 @@ fn collect<'a>(
     }
 }
 
+/// Whether a document is a managedClusters resource, with or without its settings.
+pub fn mentions_cluster(doc: &Value) -> bool {
+    type_is(doc, MANAGED_CLUSTERS)
+}
+
 fn looks_flattened_cluster(m: &Map<String, Value>) -> bool {
     m.contains_key("agentPoolProfiles")
         || (has_any(m, &["kubernetesVersion", "dnsPrefix"]) && has_any(m, CLUSTER_PROPERTIES))

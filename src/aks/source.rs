@@ -33,6 +33,7 @@ pub enum Evidence {
 /// Whether a parsed document is AKS configuration (not a Kubernetes object).
 pub fn is_aks_document(v: &Value) -> bool {
     !arm::items(v).is_empty()
+        || arm::mentions_cluster(v)
         || super::template::is_template(v)
         || super::template::is_parameters_file(v)
         || super::terraform::is_plan(v)
@@ -111,7 +112,14 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
                     out.notes
                         .extend(notes.into_iter().map(|n| (file.clone(), n)));
                 } else {
-                    for item in arm::items(&value) {
+                    let items = arm::items(&value);
+                    if items.is_empty() {
+                        out.notes.push((
+                            file.clone(),
+                            "skipped: a Microsoft.ContainerService/managedClusters resource without its settings (a resource list?); scan `az aks show` output or the ARM resource".into(),
+                        ));
+                    }
+                    for item in items {
                         match item {
                             ArmItem::Cluster {
                                 value: v,
