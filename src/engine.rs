@@ -207,20 +207,24 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     let partial = files
         .into_par_iter()
         .fold(new_partial, |mut acc, (name, src)| {
-            match read_text(&name, src) {
-                Ok(text) if is_terraform_file(&name) => {
-                    acc.files += 1;
-                    acc.bytes += text.len() as u64;
-                    acc.aks.push(AksEvidence::Hcl {
-                        file: name,
-                        text: Arc::unwrap_or_clone(text),
-                    });
+            if is_terraform_file(&name) {
+                match read_text(&name, src) {
+                    Ok(text) => {
+                        acc.files += 1;
+                        acc.bytes += text.len() as u64;
+                        acc.aks.push(AksEvidence::Hcl {
+                            file: name,
+                            text: Arc::unwrap_or_clone(text),
+                        });
+                    }
+                    Err(e) => acc.errors.push(e),
                 }
-                Ok(text) => {
+                return acc;
+            }
+            match read_units(&name, src) {
+                Ok((units, bytes)) => {
                     acc.files += 1;
-                    acc.bytes += text.len() as u64;
-                    let mut units = Vec::new();
-                    split_units(name, text, &mut units);
+                    acc.bytes += bytes;
                     if units.len() == 1 {
                         run_unit(&units[0], &ids, &ctx, &mut acc);
                     } else {
@@ -278,7 +282,10 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     // the verdicts of the checks running at that moment are held. Findings are sorted by a key
     // that covers every field afterwards, so the order they are added in does not matter.
     let mut strings = Interner::default();
-    let shared = std::sync::Mutex::new((&mut findings, &mut counts, &mut strings));
+    // Added to the other findings once the models are gone (growing the large list while they
+    // are in memory would raise the peak).
+    let mut inv_findings: Vec<Finding> = Vec::new();
+    let shared = std::sync::Mutex::new((&mut inv_findings, &mut counts, &mut strings));
     let run = |check: &&InventoryCheck| {
         let mut verdicts = Vec::new();
         (check.run)(&inventory, &ctx, &mut verdicts);
@@ -326,6 +333,8 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         .rbac_inventory
         .then(|| crate::checks::cluster::rbac::model::subject_rights(&inventory));
     drop(inventory);
+    findings.append(&mut inv_findings);
+    drop(inv_findings);
     crate::trace::phase("inventory checks");
 
     // 5. AKS clusters: assembled from every piece of evidence, then checked.
@@ -592,67 +601,196 @@ fn read_text(name: &Arc<str>, src: FileSource) -> Result<Arc<String>, InputError
     }
 }
 
-/// Cuts a stream into chunks of about `CHUNK_BYTES` at document-start lines.
-fn split_units(file: Arc<str>, text: Arc<String>, out: &mut Vec<Unit>) {
-    let len = text.len();
-    if len <= CHUNK_BYTES || text.starts_with('%') {
-        out.push(Unit {
-            file,
-            text,
-            start: 0,
-            end: len,
-            first_line: 1,
-            first_index: 0,
-        });
-        return;
-    }
-    let bytes = text.as_bytes();
-    let mut start = 0usize;
-    let mut line = 1u32;
-    // Documents before a chunk start: count explicit markers; the first document may be implicit.
-    let mut index = 0usize;
-    let mut pos = 0usize;
-    let mut cur_line = 1u32;
-    let mut markers_in_chunk = 0usize;
-    let mut first_marker_at_start = false;
-    while pos < len {
-        let eol = memchr_newline(bytes, pos).unwrap_or(len);
-        let is_marker = bytes[pos..eol].starts_with(b"---")
-            && matches!(
-                bytes.get(pos + 3),
-                None | Some(b' ' | b'\t' | b'\n' | b'\r')
-            );
-        if is_marker {
-            if pos - start >= CHUNK_BYTES && pos > start {
-                out.push(Unit {
-                    file: file.clone(),
-                    text: text.clone(),
-                    start,
-                    end: pos,
-                    first_line: line,
-                    first_index: index,
-                });
-                index += docs_in_chunk(markers_in_chunk, first_marker_at_start, &text[start..pos]);
-                start = pos;
-                line = cur_line;
-                markers_in_chunk = 0;
-                first_marker_at_start = true;
-            } else if pos == start {
-                first_marker_at_start = true;
-            }
-            markers_in_chunk += 1;
+/// Whether a line (from its first byte) is a document-start marker `---`.
+fn is_marker(line: &[u8]) -> bool {
+    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// A piece of a stream: its bytes, the line of its first byte and the index of its first
+/// document in the file.
+struct Piece {
+    bytes: Vec<u8>,
+    first_line: u32,
+    first_index: usize,
+}
+
+/// Cuts a byte stream into pieces of about `CHUNK_BYTES` at document-start lines as the bytes
+/// arrive, so a large file is never held as one buffer: each piece is parsed and checked on
+/// its own and freed as soon as it is done. A stream that starts with a directive (`%YAML`)
+/// is not cut (the directive applies to the documents after it).
+struct Splitter {
+    pending: Vec<u8>,
+    /// Start of the first line of `pending` not examined yet.
+    scan: usize,
+    /// End of the bytes searched for a newline (none after `scan` before it).
+    searched: usize,
+    /// Line number of `pending[0]` and of `pending[scan]`.
+    line: u32,
+    scan_line: u32,
+    /// Documents before `pending[0]`.
+    index: usize,
+    /// Markers in `pending[..scan]`, and whether `pending` starts with one.
+    markers: usize,
+    first_marker_at_start: bool,
+    /// None until the first byte is seen; false for directive streams.
+    cutting: Option<bool>,
+}
+
+impl Splitter {
+    fn new() -> Splitter {
+        Splitter {
+            pending: Vec::new(),
+            scan: 0,
+            searched: 0,
+            line: 1,
+            scan_line: 1,
+            index: 0,
+            markers: 0,
+            first_marker_at_start: false,
+            cutting: None,
         }
-        pos = eol + 1;
-        cur_line += 1;
     }
-    out.push(Unit {
-        file,
-        text,
-        start,
-        end: len,
-        first_line: line,
-        first_index: index,
-    });
+
+    fn push(&mut self, data: &[u8], out: &mut Vec<Piece>) {
+        if self.cutting.is_none() && !data.is_empty() {
+            self.cutting = Some(data[0] != b'%');
+        }
+        self.pending.extend_from_slice(data);
+        if self.cutting != Some(true) {
+            return;
+        }
+        // Complete lines only: a line split between two reads is examined once it is whole.
+        loop {
+            // Bytes before `searched` hold no newline: a long line read in many blocks is
+            // searched once, not once per block.
+            let from = self.scan.max(self.searched);
+            let Some(mut eol) = memchr_newline(&self.pending, from) else {
+                self.searched = self.pending.len();
+                break;
+            };
+            let pos = self.scan;
+            if is_marker(&self.pending[pos..=eol]) {
+                if pos >= CHUNK_BYTES {
+                    // The marker line now starts the pending bytes.
+                    self.cut(pos, out);
+                    eol -= pos;
+                    self.first_marker_at_start = true;
+                } else if pos == 0 {
+                    self.first_marker_at_start = true;
+                }
+                self.markers += 1;
+            }
+            self.scan = eol + 1;
+            self.scan_line += 1;
+        }
+    }
+
+    /// Emits `pending[..at]` (which ends where a line starts) as a piece.
+    fn cut(&mut self, at: usize, out: &mut Vec<Piece>) {
+        // An exact-size copy; the pending buffer keeps its capacity for the next piece.
+        let bytes = self.pending[..at].to_vec();
+        self.pending.drain(..at);
+        let docs = docs_in_chunk(
+            self.markers,
+            self.first_marker_at_start,
+            &String::from_utf8_lossy(&bytes),
+        );
+        out.push(Piece {
+            bytes,
+            first_line: self.line,
+            first_index: self.index,
+        });
+        self.index += docs;
+        self.line = self.scan_line;
+        self.scan -= at;
+        self.searched = self.searched.saturating_sub(at);
+        self.markers = 0;
+        self.first_marker_at_start = false;
+    }
+
+    /// The last piece (the whole stream when it was never cut).
+    fn finish(self, out: &mut Vec<Piece>) {
+        if !self.pending.is_empty() || out.is_empty() {
+            out.push(Piece {
+                bytes: self.pending,
+                first_line: self.line,
+                first_index: self.index,
+            });
+        }
+    }
+}
+
+/// Reads a file (or standard input) as parse units: the whole text, or for a large stream
+/// pieces cut at document markers while reading. Returns the units and the byte count.
+fn read_units(name: &Arc<str>, src: FileSource) -> Result<(Vec<Unit>, u64), InputError> {
+    let err = |message: String| InputError {
+        file: name.clone(),
+        line: None,
+        message,
+    };
+    let mut reader: Box<dyn Read> = match src {
+        FileSource::Stdin => Box::new(std::io::stdin().lock()),
+        FileSource::Path(p) => Box::new(
+            std::fs::File::open(&p).map_err(|e| err(format!("cannot read: {}", io_reason(&e))))?,
+        ),
+    };
+    let what = if name.as_ref() == "<stdin>" {
+        "cannot read standard input"
+    } else {
+        "cannot read"
+    };
+    let mut splitter = Splitter::new();
+    let mut pieces = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total: u64 = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(err(format!("{what}: {}", io_reason(&e)))),
+        };
+        // Binary files: a NUL byte in the first 8 KiB.
+        if total < 8192 && buf[..n.min((8192 - total) as usize)].contains(&0) {
+            return Err(err(
+                "binary file (contains NUL bytes); not a manifest".into()
+            ));
+        }
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            return Err(err(format!(
+                "larger than {} MiB; not read",
+                MAX_FILE_BYTES / (1024 * 1024)
+            )));
+        }
+        splitter.push(&buf[..n], &mut pieces);
+    }
+    splitter.finish(&mut pieces);
+    let mut units = Vec::with_capacity(pieces.len());
+    for p in pieces {
+        let text = match String::from_utf8(p.bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + p.first_line;
+                return Err(InputError {
+                    file: name.clone(),
+                    line: Some(line),
+                    message: "not valid UTF-8 text; not read".into(),
+                });
+            }
+        };
+        let end = text.len();
+        units.push(Unit {
+            file: name.clone(),
+            text: Arc::new(text),
+            start: 0,
+            end,
+            first_line: p.first_line,
+            first_index: p.first_index,
+        });
+    }
+    Ok((units, total))
 }
 
 /// Documents in a chunk: one per `---` marker, plus a leading implicit document if the chunk
@@ -965,12 +1103,33 @@ fn join_or(parts: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn units_of(text: &str) -> Vec<(usize, usize, u32, usize)> {
-        let mut out = Vec::new();
-        split_units(Arc::from("f"), Arc::new(text.to_string()), &mut out);
-        out.iter()
-            .map(|u| (u.start, u.end, u.first_line, u.first_index))
+    /// Pieces of `text` fed to the splitter `block` bytes at a time: (start, end, line, index).
+    fn units_of_blocks(text: &str, block: usize) -> Vec<(usize, usize, u32, usize)> {
+        let mut sp = Splitter::new();
+        let mut pieces = Vec::new();
+        for b in text.as_bytes().chunks(block) {
+            sp.push(b, &mut pieces);
+        }
+        sp.finish(&mut pieces);
+        let mut start = 0;
+        pieces
+            .iter()
+            .map(|p| {
+                let s = start;
+                start += p.bytes.len();
+                assert_eq!(&text.as_bytes()[s..start], &p.bytes[..]);
+                (s, start, p.first_line, p.first_index)
+            })
             .collect()
+    }
+
+    fn units_of(text: &str) -> Vec<(usize, usize, u32, usize)> {
+        let units = units_of_blocks(text, 1 << 16);
+        // However the bytes arrive, the pieces are the same.
+        for block in [1, 7, 4096, text.len().max(1)] {
+            assert_eq!(units_of_blocks(text, block), units, "block size {block}");
+        }
+        units
     }
 
     #[test]
@@ -988,5 +1147,35 @@ mod tests {
             });
         }
         assert_eq!(seen, vec![(0, 1), (1, 4), (2, 7), (3, 10)]);
+    }
+
+    #[test]
+    fn leading_markers_comments_and_directives() {
+        let doc = format!("kind: A\ndata: {}\n", "x".repeat(100_000));
+        // A leading marker and comment-only preambles: indexes still count documents.
+        let text = format!("# c\n---\n{doc}---\n# only a comment\n---\n{doc}---\n{doc}---\n{doc}");
+        let units = units_of(&text);
+        assert!(units.len() > 1);
+        let mut seen = Vec::new();
+        for (s, e, l, i) in &units {
+            yaml::parse_stream(&text[*s..*e], *l, *i, |d| {
+                let d = d.unwrap();
+                seen.push((d.index, d.line));
+            });
+        }
+        let whole: Vec<(usize, u32)> = {
+            let mut v = Vec::new();
+            yaml::parse_stream(&text, 1, 0, |d| {
+                let d = d.unwrap();
+                v.push((d.index, d.line));
+            });
+            v
+        };
+        assert_eq!(seen, whole);
+        // A directive stream is never cut; small and empty streams are one piece.
+        let directive = format!("%YAML 1.1\n---\n{doc}---\n{doc}---\n{doc}");
+        assert_eq!(units_of(&directive).len(), 1);
+        assert_eq!(units_of("kind: A\n").len(), 1);
+        assert_eq!(units_of_blocks("", 16), vec![(0, 0, 1, 0)]);
     }
 }
