@@ -97,6 +97,15 @@ fn case(control: &str, patch: Value, expected: Status) {
     }
 }
 
+/// A case only the REST shape can express (`properties` that is not an object).
+fn case_rest(control: &str, patch: Value, expected: Status) {
+    let mut rest = base();
+    merge(&mut rest, &patch);
+    let name = format!("{control}-rest-only-{}.json", expected.as_str());
+    let (got, messages) = status_of(control, &rest, &name);
+    assert_eq!(got, expected, "{control} on {patch}: {messages:#?}");
+}
+
 use Status::{Fail, NotApplicable, NotEvaluated, Pass};
 
 fn pool(extra: Value) -> Value {
@@ -144,6 +153,17 @@ fn control_plane() {
         Fail,
     );
     case("CP-002", json!({}), Fail);
+    // API versions 2019-02-01 to 2019-06-01 kept the ranges at the top of properties.
+    case(
+        "CP-002",
+        json!({"properties": {"apiServerAuthorizedIPRanges": ["203.0.113.0/24"]}}),
+        Pass,
+    );
+    case(
+        "CP-002",
+        json!({"properties": {"apiServerAuthorizedIPRanges": ["0.0.0.0/0"]}}),
+        Fail,
+    );
 
     case(
         "CP-003",
@@ -383,6 +403,15 @@ fn network_identity_and_data() {
     );
     case("ID-005", json!({"properties": {"enableRBAC": false}}), Fail);
     case("ID-005", json!({"properties": {"enableRBAC": true}}), Pass);
+    // Before API version 2018-03-31 there was no enableRBAC: no Kubernetes RBAC.
+    case("ID-005", json!({"apiVersion": "2017-08-31"}), Fail);
+    // Settings of the wrong type are not judged by their defaults.
+    case_rest("ID-005", json!({"properties": "yes"}), NotEvaluated);
+    case(
+        "CP-011",
+        json!({"properties": {"addonProfiles": "yo"}}),
+        NotEvaluated,
+    );
     case(
         "ID-006",
         json!({"identity": {"type": "UserAssigned", "userAssignedIdentities": {"/subscriptions/0/x": {}}}}),

@@ -117,7 +117,7 @@ fn collect<'a>(
             if type_is(v, MANAGED_CLUSTERS)
                 || (m.get("type").is_none() && looks_flattened_cluster(m))
             {
-                let flattened = get_ci(m, "properties").is_none_or(|p| !p.is_object());
+                let flattened = get_ci(m, "properties").is_none_or(Value::is_null);
                 if flattened && !looks_flattened_cluster(m) {
                     return;
                 }
@@ -128,7 +128,7 @@ fn collect<'a>(
                     flattened,
                 });
             } else if type_is(v, AGENT_POOLS) {
-                let flattened = get_ci(m, "properties").is_none_or(|p| !p.is_object());
+                let flattened = get_ci(m, "properties").is_none_or(Value::is_null);
                 if flattened && !has_any(m, POOL_PROPERTIES) {
                     return;
                 }
@@ -205,7 +205,40 @@ pub fn cluster(
         root_hash: hash,
         flattened,
     });
+    normalize_legacy(&mut c);
     c
+}
+
+/// Moves settings of older API versions to where current ones keep them, so checks read one
+/// place: `properties.apiServerAuthorizedIPRanges` (API 2019-02-01 to 2019-06-01) is
+/// `properties.apiServerAccessProfile.authorizedIPRanges` since 2019-08-01.
+pub fn normalize_legacy(c: &mut Cluster) {
+    use super::model::{Prop, Seg};
+    let old = [
+        Seg::Key("properties"),
+        Seg::Key("apiServerAuthorizedIPRanges"),
+    ];
+    let new = [
+        Seg::Key("properties"),
+        Seg::Key("apiServerAccessProfile"),
+        Seg::Key("authorizedIPRanges"),
+    ];
+    if !matches!(c.prop(&new), Prop::Absent) {
+        return;
+    }
+    match c.prop(&old) {
+        Prop::Value(v) => {
+            let v = v.clone();
+            let origin = c.origin(&old);
+            c.set(&new, v, origin);
+        }
+        Prop::Unresolved(u) => {
+            let u = u.clone();
+            let origin = c.origin(&old);
+            c.set_unresolved(&new, u, origin);
+        }
+        _ => {}
+    }
 }
 
 /// A node pool read on its own, in the shape of an `agentPoolProfiles` item (`name` plus the

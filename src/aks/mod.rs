@@ -110,6 +110,7 @@ pub fn template_clusters(
                     origin_at(&format!("{}{ptr}", r.pointer), Some(note.clone())),
                 );
             }
+            arm::normalize_legacy(&mut c);
             clusters.push(c);
         } else if r.type_.eq_ignore_ascii_case(arm::AGENT_POOLS) {
             let (value, _) = arm::pool(&r.body, false);

@@ -127,7 +127,7 @@ fn map_key(pointer: &str) -> String {
 }
 
 /// What a lookup found.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Prop<'a> {
     /// A value (JSON null counts as absent).
     Value(&'a Value),
@@ -135,6 +135,10 @@ pub enum Prop<'a> {
     Unresolved(&'a Unresolved),
     /// Not set in the inputs (the service or provider default applies).
     Absent,
+    /// A value on the way is of the wrong type (`"properties": "yes"`, a list where an object
+    /// belongs): what the input means cannot be told. Holds the pointer of that value and
+    /// what it is.
+    WrongType(String, &'static str),
 }
 
 impl<'a> Prop<'a> {
@@ -239,6 +243,21 @@ impl Cluster {
         for seg in path {
             if let Some(u) = self.unresolved.get(&p) {
                 return Prop::Unresolved(u);
+            }
+            // Null and absent are the same; anything else must be a container to go through.
+            let wrong = match seg {
+                Seg::Key(_) => !cur.is_object() && !cur.is_null(),
+                Seg::Index(_) => !cur.is_array() && !cur.is_null(),
+            };
+            if wrong {
+                let what = match cur {
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::String(_) => "a string",
+                    Value::Array(_) => "a list",
+                    _ => "an object",
+                };
+                return Prop::WrongType(if p.is_empty() { "/".into() } else { p }, what);
             }
             let next = match seg {
                 Seg::Key(k) => {

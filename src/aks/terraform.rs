@@ -1035,9 +1035,13 @@ fn map_cluster(m: &mut Mapper, s: &Src) {
     ] {
         m.put(s, &one(a), &[PROPS, k(arm)], Str);
     }
+    // azurerm 2.x wrote `role_based_access_control { enabled = ... }`.
     m.put(
         s,
-        &one("role_based_access_control_enabled"),
+        &[
+            "role_based_access_control_enabled".to_string(),
+            "role_based_access_control.0.enabled".to_string(),
+        ],
         &[PROPS, k("enableRBAC")],
         Bool,
     );
@@ -1475,6 +1479,25 @@ fn map_cluster(m: &mut Mapper, s: &Src) {
         &path(&addon("openServiceMesh"), &[k("enabled")]),
         Bool,
     );
+    // azurerm 2.x: `addon_profile { kube_dashboard { enabled = ... } ... }`.
+    for (block, name) in [
+        ("kube_dashboard", "kubeDashboard"),
+        ("http_application_routing", "httpApplicationRouting"),
+        ("azure_policy", "azurepolicy"),
+        ("oms_agent", "omsagent"),
+        (
+            "azure_keyvault_secrets_provider",
+            "azureKeyvaultSecretsProvider",
+        ),
+        ("ingress_application_gateway", "ingressApplicationGateway"),
+    ] {
+        m.put(
+            s,
+            &[format!("addon_profile.0.{block}.0.enabled")],
+            &path(&addon(name), &[k("enabled")]),
+            Bool,
+        );
+    }
     let oms = addon("omsagent");
     if let Some(b) = present(m, s, "oms_agent", &path(&oms, &[k("enabled")])) {
         m.put(

@@ -82,6 +82,14 @@ fn read<'a>(c: &'a Cluster, path: &[&str], default: Option<(Value, &'static str)
     match c.prop(&segs(path)) {
         Prop::Value(v) => Read::Set(v),
         Prop::Unresolved(u) => Read::Unresolved(format!("`{}` ({})", u.expr, u.reason)),
+        Prop::WrongType(at, what) => Read::Unresolved(format!(
+            "`{at}` is {what} where the API expects {}",
+            if what == "a list" {
+                "an object"
+            } else {
+                "an object or a list"
+            }
+        )),
         Prop::Absent => match default {
             Some((v, why)) => Read::Default(v, why),
             None => Read::Unknown,
@@ -130,6 +138,7 @@ fn shown(v: &Value) -> String {
     match v {
         Value::Null => "none".to_string(),
         Value::Array(a) if a.is_empty() => "none".to_string(),
+        Value::String(s) if s.is_empty() => "empty".to_string(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
@@ -305,7 +314,7 @@ fn private(c: &Cluster) -> Option<bool> {
     ])) {
         Prop::Value(v) => truthy(v),
         Prop::Absent => Some(false),
-        Prop::Unresolved(_) => None,
+        Prop::Unresolved(_) | Prop::WrongType(..) => None,
     }
 }
 
@@ -745,14 +754,27 @@ fn system_node_pool(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         .collect();
     let user = pools.len() - system.len();
     if user == 0 {
-        j.verdict(
-            Status::Fail,
-            &path,
+        let all_tainted = system.iter().all(|(_, p)| {
+            p.get("nodeTaints")
+                .and_then(Value::as_array)
+                .is_some_and(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .any(|t| t.starts_with("CriticalAddonsOnly"))
+                })
+        });
+        let message = if all_tainted {
+            format!(
+                "every node pool ({}) is a system pool tainted CriticalAddonsOnly, so there is no user pool for application pods",
+                pools.len()
+            )
+        } else {
             format!(
                 "every node pool ({}) is a system pool, so application pods share nodes with critical system components",
                 pools.len()
-            ),
-        );
+            )
+        };
+        j.verdict(Status::Fail, &path, message);
         return;
     }
     for (i, p) in system {
@@ -1174,9 +1196,20 @@ fn kubernetes_rbac(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         arm: "set properties.enableRBAC to true",
         tf: "set role_based_access_control_enabled = true",
     };
+    // `enableRBAC` came with API version 2018-03-31: clusters of older API versions have no
+    // Kubernetes RBAC.
+    let old_api = c.api_version.as_deref().is_some_and(|v| v < "2018-03-31");
+    let default = if old_api {
+        (
+            Value::Bool(false),
+            "API versions before 2018-03-31 create clusters without Kubernetes RBAC",
+        )
+    } else {
+        (Value::Bool(true), "AKS enables Kubernetes RBAC by default")
+    };
     Judge { c, out, fix: &fix }.property(
         &["properties", "enableRBAC"],
-        Some((Value::Bool(true), "AKS enables Kubernetes RBAC by default")),
+        Some(default),
         is_true,
         ("Kubernetes RBAC is enabled", "Kubernetes RBAC is disabled"),
     );
