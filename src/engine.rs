@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::aks::source::{Evidence as AksEvidence, is_aks_document, is_terraform_file};
 use crate::catalog::{Automation, Catalog, Control, Evidence};
-use crate::checks::aks::{AKS_CHECKS, AksCtx, AksVerdict};
+use crate::checks::aks::{AKS_CHECKS, AksCtx, AksVerdict, POOL_CONTROLS};
 use crate::checks::{Ctx, InventoryCheck, Verdicts, inventory_checks, object_checks};
 use crate::config::Config;
 use crate::inventory::Inventory;
@@ -378,6 +378,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
             .map(|c| {
                 AKS_CHECKS
                     .iter()
+                    .filter(|check| !c.pools_only || POOL_CONTROLS.contains(&check.control))
                     .map(|check| {
                         let mut v = Vec::new();
                         (check.run)(c, &actx, &mut v);
@@ -1070,7 +1071,10 @@ fn missing_evidence(control: &Control, has_aks: bool) -> String {
             .copied()
             .filter(|e| *e != Evidence::Aks.describe())
             .collect();
-        let mut reason = if has_aks {
+        let checked = AKS_CHECKS.iter().any(|c| c.control == control.id);
+        let mut reason = if has_aks && checked {
+            "the inputs hold only node pools of their AKS clusters, not the clusters' own configuration".to_string()
+        } else if has_aks {
             "not checked automatically from AKS configuration by this version".to_string()
         } else {
             "no AKS cluster configuration among the inputs (az aks show output, an ARM resource or template, bicep build output, a Terraform plan or configuration)".to_string()

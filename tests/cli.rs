@@ -828,3 +828,38 @@ fn aks_secrets_in_inputs_are_never_printed() {
         }
     }
 }
+
+#[test]
+fn aks_node_pools_without_their_cluster_are_judged_by_the_pool_controls() {
+    let d = tmp();
+    write(
+        d.path(),
+        "pool.json",
+        br#"{"type": "Microsoft.ContainerService/managedClusters/agentPools", "name": "gpu",
+            "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod/agentPools/gpu",
+            "properties": {"vmSize": "Standard_NC6s_v3", "mode": "User", "enableNodePublicIP": true, "enableEncryptionAtHost": true}}"#,
+    );
+    let r = json(&run(&[
+        "scan",
+        d.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--include-passed",
+    ]));
+    assert_eq!(r["inputs"]["clusters"], 1);
+    let ne003 = findings(&r, "NE-003");
+    assert_eq!(ne003.len(), 1);
+    assert_eq!(ne003[0]["status"], "fail");
+    assert_eq!(ne003[0]["object"]["name"], "prod");
+    assert_eq!(control(&r, "DP-002")["status"], "pass");
+    // Cluster-wide settings are not judged from a pool: no verdict, no default assumed.
+    assert_eq!(control(&r, "CP-001")["status"], "not-evaluated");
+    assert!(findings(&r, "CP-001").is_empty());
+    let notes = r["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| {
+        n["message"]
+            .as_str()
+            .unwrap()
+            .contains("not among the inputs")
+    }));
+}

@@ -1645,6 +1645,7 @@ pub fn clusters_from_hcl(
 
     // Pools to clusters.
     let mut attached: Vec<Vec<usize>> = vec![Vec::new(); clusters.len()];
+    let mut orphans = Vec::new();
     for (pi, p) in pools.iter().enumerate() {
         let named = p
             .cluster_ref
@@ -1677,10 +1678,13 @@ pub fn clusters_from_hcl(
                 ));
                 attached[0].push(pi);
             }
-            None => notes.push(format!(
-                "{}: node pool {} belongs to no cluster defined in this module; it is not scanned",
-                p.loc, p.res.addr
-            )),
+            None => {
+                notes.push(format!(
+                    "{}: node pool {} belongs to no cluster defined in this module; its own settings are checked",
+                    p.loc, p.res.addr
+                ));
+                orphans.push(pi);
+            }
         }
     }
 
@@ -1712,6 +1716,13 @@ pub fn clusters_from_hcl(
             Shape::TerraformHcl,
             &c.res,
             &pres,
+            major,
+        ));
+    }
+    for pi in orphans {
+        out.push(crate::aks::terraform::pools_only_cluster(
+            Shape::TerraformHcl,
+            pools[pi].res.clone(),
             major,
         ));
     }
@@ -2578,7 +2589,13 @@ resource "azurerm_kubernetes_cluster_node_pool" "data" {
   kubernetes_cluster_id = data.azurerm_kubernetes_cluster.b.id
 }
 "#;
-        let (cs, _, notes) = run(&[("main.tf", tf)], &[]);
+        let (all, _, notes) = run(&[("main.tf", tf)], &[]);
+        // Pools of no cluster of the module are clusters of their own, judged per pool.
+        let lost: Vec<&Cluster> = all.iter().filter(|c| c.pools_only).collect();
+        assert_eq!(lost.len(), 2, "lost and data");
+        assert!(lost.iter().all(|c| c.pools().len() == 1));
+        assert_eq!(lost[1].name(), "data.azurerm_kubernetes_cluster.b");
+        let cs: Vec<Cluster> = all.into_iter().filter(|c| !c.pools_only).collect();
         assert_eq!(cs.len(), 2);
         assert_eq!(cs[0].pools().len(), 0);
         assert_eq!(cs[1].pools().len(), 1);

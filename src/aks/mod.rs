@@ -145,6 +145,7 @@ pub fn template_clusters(
                 origin: origin_at(&r.pointer, None),
                 fields: field_origins(file, spans, &r.pointer, &r.body, false),
                 unresolved,
+                shape: Shape::ArmTemplate,
             });
         }
     }

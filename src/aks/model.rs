@@ -177,6 +177,9 @@ pub struct Cluster {
     pub doc: Value,
     /// The document the values were copied from, when they were copied as written.
     pub source: Option<SourceDoc>,
+    /// Only node pools of this cluster are among the inputs (a pool defined on its own whose
+    /// cluster is elsewhere): only per-pool controls judge it.
+    pub pools_only: bool,
     origins: HashMap<String, Origin>,
     unresolved: HashMap<String, Unresolved>,
 }
@@ -191,6 +194,7 @@ impl Cluster {
             provider: None,
             doc: Value::Object(Map::new()),
             source: None,
+            pools_only: false,
             origins: HashMap::new(),
             unresolved: HashMap::new(),
         }

@@ -149,6 +149,11 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
                                     origin,
                                     fields,
                                     unresolved: Vec::new(),
+                                    shape: if flattened {
+                                        super::model::Shape::AzCli
+                                    } else {
+                                        super::model::Shape::ArmResource
+                                    },
                                 });
                             }
                         }
@@ -225,12 +230,15 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
     }
 
     // Loose pools join their cluster by resource id (or by name for templates: `cluster/pool`).
+    // Pools whose cluster is not among the inputs, by cluster: judged by the per-pool controls.
+    let mut orphans: BTreeMap<(String, Option<String>), Cluster> = BTreeMap::new();
     for LoosePool {
         parent,
         value: pool,
         origin,
         fields,
         unresolved,
+        shape,
     } in loose_pools
     {
         let target = parent.as_deref().and_then(|p| {
@@ -251,9 +259,44 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
                 .collect();
             (same_file.len() == 1).then(|| same_file[0])
         });
-        match target {
-            Some(i) => {
-                let c = &mut out.clusters[i];
+        let orphan_key = (origin.file.to_string(), parent.clone());
+        let target_cluster = match target {
+            Some(i) => Some(&mut out.clusters[i]),
+            None => {
+                out.notes.push((
+                    origin.file.clone(),
+                    format!(
+                        "node pool at {} belongs to a cluster that is not among the inputs{}; its own settings are checked",
+                        if origin.pointer.is_empty() {
+                            "/"
+                        } else {
+                            &origin.pointer
+                        },
+                        parent
+                            .as_ref()
+                            .map(|p| format!(" ({p})"))
+                            .unwrap_or_default()
+                    ),
+                ));
+                let c = orphans.entry(orphan_key).or_insert_with(|| {
+                    let mut c = Cluster::new(shape, origin.file.clone());
+                    let name = parent
+                        .as_deref()
+                        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+                        .unwrap_or_else(|| "(unknown cluster)".to_string());
+                    c.set(&[Seg::Key("name")], Value::String(name), None);
+                    if let Some(id) = parent.as_deref().filter(|p| p.starts_with('/')) {
+                        c.set(&[Seg::Key("id")], Value::String(id.to_string()), None);
+                    }
+                    c.set_origin(&[], origin.clone());
+                    c.pools_only = true;
+                    c
+                });
+                Some(c)
+            }
+        };
+        if let Some(c) = target_cluster {
+            {
                 let name = pool.get("name").cloned();
                 // A pool listed in the cluster too (`az aks show` lists every pool) is replaced
                 // by its own, fuller resource.
@@ -294,20 +337,9 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
                     c.set_unresolved(&to_segs(&p), u, Some(origin.clone()));
                 }
             }
-            None => out.notes.push((
-                origin.file.clone(),
-                format!(
-                    "node pool at {} belongs to a cluster that is not among the inputs{}",
-                    if origin.pointer.is_empty() {
-                        "/"
-                    } else {
-                        &origin.pointer
-                    },
-                    parent.map(|p| format!(" ({p})")).unwrap_or_default()
-                ),
-            )),
         }
     }
+    out.clusters.extend(orphans.into_values());
     out.clusters
         .sort_by(|a, b| (a.file.as_ref(), a.name()).cmp(&(b.file.as_ref(), b.name())));
     out
@@ -326,6 +358,8 @@ pub struct LoosePool {
     pub fields: Vec<(String, Origin)>,
     /// Members that could not be evaluated (path inside the pool value).
     pub unresolved: Vec<(Vec<String>, super::model::Unresolved)>,
+    /// The shape the pool was read from.
+    pub shape: super::model::Shape,
 }
 
 /// Origins of the members of a pool resource: `properties/<member>` (or `<member>` when

@@ -144,6 +144,7 @@ pub fn clusters_from_plan(
     let pools: Vec<&PlanRes> = found.iter().filter(|r| r.typ == POOL_TYPE).collect();
     let refs = config_references(plan);
     let mut attached: Vec<Vec<usize>> = vec![Vec::new(); clusters.len()];
+    let mut orphans = Vec::new();
     for (pi, p) in pools.iter().enumerate() {
         match attach_plan_pool(p, &clusters, &refs) {
             Some(ci) => attached[ci].push(pi),
@@ -154,10 +155,13 @@ pub fn clusters_from_plan(
                 ));
                 attached[0].push(pi);
             }
-            None => notes.push(format!(
-                "node pool {} belongs to no cluster of the plan; it is not scanned",
-                p.addr
-            )),
+            None => {
+                notes.push(format!(
+                    "node pool {} belongs to no cluster of the plan; its own settings are checked",
+                    p.addr
+                ));
+                orphans.push(pi);
+            }
         }
     }
 
@@ -173,7 +177,44 @@ pub fn clusters_from_plan(
             major,
         ));
     }
+    for pi in orphans {
+        let pool = to_res(pools[pi]);
+        out.push(pools_only_cluster(Shape::TerraformPlan, pool, major));
+    }
     (out, notes)
+}
+
+/// A node pool whose cluster is not among the inputs, as a cluster of which only that pool is
+/// known (named after the `kubernetes_cluster_id` it gives, else after the pool).
+pub fn pools_only_cluster(shape: Shape, pool: TfResource, major: Option<u32>) -> Cluster {
+    let reference = pool
+        .unresolved
+        .iter()
+        .find(|(p, _)| p == "kubernetes_cluster_id")
+        .map(|(_, u)| u.expr.trim_end_matches(".id").to_string());
+    let name = match (pool.values.get("kubernetes_cluster_id"), reference) {
+        (Some(Value::String(id)), _) if !id.is_empty() => {
+            id.rsplit('/').next().unwrap_or(id).to_string()
+        }
+        (_, Some(r)) if !r.is_empty() => r,
+        _ => format!("(cluster of {})", pool.addr),
+    };
+    let empty = TfResource {
+        addr: pool.addr.clone(),
+        values: Value::Object(Map::new()),
+        unresolved: Vec::new(),
+        lines: pool
+            .lines
+            .iter()
+            .filter(|(p, _)| p.is_empty())
+            .cloned()
+            .collect(),
+        file: pool.file.clone(),
+    };
+    let mut c = cluster_from_azurerm_with(shape, &empty, &[pool], major);
+    c.set(&[Seg::Key("name")], Value::String(name), None);
+    c.pools_only = true;
+    c
 }
 
 /// Collects the managed resources of a plan module and its children.
@@ -3049,7 +3090,11 @@ mod tests {
                  "values": {"name": "q", "kubernetes_cluster_id": "/elsewhere"}}
             ]}}
         });
-        let (cs, notes) = plan_clusters(&state, &state.to_string());
+        let (all, notes) = plan_clusters(&state, &state.to_string());
+        let lost: Vec<&Cluster> = all.iter().filter(|c| c.pools_only).collect();
+        assert_eq!(lost.len(), 1, "q belongs to no cluster of the plan");
+        assert_eq!(lost[0].name(), "elsewhere");
+        let cs: Vec<Cluster> = all.into_iter().filter(|c| !c.pools_only).collect();
         assert_eq!(cs.len(), 2, "data sources are not clusters");
         assert_eq!(cs[0].pools().len(), 0);
         assert_eq!(cs[1].pools().len(), 1);

@@ -587,12 +587,14 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
             }
         }
     };
-    judge(
-        &mut j,
-        String::new(),
-        vec!["properties", "currentKubernetesVersion"],
-        Some(vec!["properties", "kubernetesVersion"]),
-    );
+    if !c.pools_only {
+        judge(
+            &mut j,
+            String::new(),
+            vec!["properties", "currentKubernetesVersion"],
+            Some(vec!["properties", "kubernetesVersion"]),
+        );
+    }
     for i in pools(c) {
         let name = c.pools()[i.parse::<usize>().unwrap_or(0)]
             .get("name")
@@ -1569,6 +1571,13 @@ fn keyvault_secrets_provider(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>)
         ),
     );
 }
+
+/// Controls that judge node pools one by one: the only ones run for pools whose cluster is not
+/// among the inputs.
+pub const POOL_CONTROLS: &[&str] = &[
+    "CP-006", "CP-008", "CP-009", "CP-013", "CP-014", "CP-015", "NE-001", "NE-003", "DP-002",
+    "DP-006",
+];
 
 /// Every AKS check, one per control.
 pub static AKS_CHECKS: &[AksCheck] = &[
