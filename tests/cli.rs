@@ -863,3 +863,30 @@ fn aks_node_pools_without_their_cluster_are_judged_by_the_pool_controls() {
             .contains("not among the inputs")
     }));
 }
+
+#[test]
+fn aks_rest_api_specification_examples_are_read() {
+    let r = json(&run(&[
+        "scan",
+        "tests/fixtures/aks/rest-examples/ManagedClustersCreate_SecurityProfile.json",
+        "--format",
+        "json",
+        "--include-passed",
+        "--as-of",
+        "2025-01-01",
+    ]));
+    assert_eq!(r["inputs"]["clusters"], 1);
+    assert_eq!(control(&r, "OB-004")["status"], "pass");
+    assert_eq!(control(&r, "NE-005")["status"], "fail");
+    assert_eq!(control(&r, "ID-006")["status"], "fail");
+    let versions = findings(&r, "CP-006");
+    assert!(
+        versions.iter().all(|f| f["status"] == "fail"),
+        "{versions:?}"
+    );
+    let ne003 = findings(&r, "NE-003");
+    assert_eq!(
+        ne003[0]["location"]["path"],
+        "/responses/200/body/properties/agentPoolProfiles/0/enableNodePublicIP"
+    );
+}

@@ -145,6 +145,30 @@ fn collect<'a>(
                         collect(list, format!("/{key}"), hash.key(key), depth + 1, out);
                     }
                 }
+                // The REST API specification's examples (`{"parameters": ..., "responses":
+                // {"200": {"body": ...}}}`): the resource the service answers with.
+                if let Some(Value::Object(responses)) = m.get("responses") {
+                    let code = ["200", "201"]
+                        .into_iter()
+                        .find(|c| responses.get(*c).and_then(|r| r.get("body")).is_some());
+                    if let Some(code) = code {
+                        let body = &responses[code]["body"];
+                        let h = hash.key("responses").key(code).key("body");
+                        // A single resource, or a list response (`value`).
+                        match body.get("value") {
+                            Some(list @ Value::Array(_)) => collect(
+                                list,
+                                format!("/responses/{code}/body/value"),
+                                h.key("value"),
+                                depth + 1,
+                                out,
+                            ),
+                            _ => {
+                                collect(body, format!("/responses/{code}/body"), h, depth + 1, out)
+                            }
+                        }
+                    }
+                }
             }
         }
         _ => {}

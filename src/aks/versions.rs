@@ -132,7 +132,13 @@ pub enum Support {
     EndOfLife { minor: String, since: Date },
     /// Not yet generally available on AKS on that date (preview or unreleased).
     NotYetGa { minor: String },
-    /// The calendar does not list this minor version.
+    /// Older than every version of the calendar: past the end of life of the oldest one.
+    OlderThanCalendar {
+        minor: String,
+        oldest: String,
+        since: Option<Date>,
+    },
+    /// The calendar does not list this minor version (newer than it, or a gap).
     Unknown { minor: String },
     /// Not a Kubernetes version (`latest`, an expression).
     Unparsable,
@@ -165,7 +171,15 @@ impl Calendar {
             return Support::Unparsable;
         };
         let Some(v) = self.versions.iter().find(|v| v.minor == minor) else {
-            return Support::Unknown { minor };
+            let oldest = self.versions.iter().min_by_key(|v| minor_key(&v.minor));
+            return match oldest {
+                Some(o) if minor_key(&minor) < minor_key(&o.minor) => Support::OlderThanCalendar {
+                    minor,
+                    oldest: o.minor.clone(),
+                    since: o.end_of_life,
+                },
+                _ => Support::Unknown { minor },
+            };
         };
         match (v.aks_ga, v.end_of_life) {
             (Some(ga), _) if date < ga => Support::NotYetGa { minor },
@@ -293,6 +307,10 @@ mod tests {
             Support::NotYetGa { .. }
         ));
         assert!(matches!(cal.support("1.99", on), Support::Unknown { .. }));
+        assert!(matches!(
+            cal.support("1.9.6", on),
+            Support::OlderThanCalendar { .. }
+        ));
         assert_eq!(cal.supported_on(on), vec!["1.30", "1.29"]);
         assert!(Calendar::parse("versions: []").is_err());
         assert!(

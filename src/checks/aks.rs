@@ -572,6 +572,20 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
                             ctx.as_of
                         ),
                     ),
+                    Support::OlderThanCalendar {
+                        minor,
+                        oldest,
+                        since,
+                    } => (
+                        Status::Fail,
+                        format!(
+                            "{subject}Kubernetes {text} (minor {minor}) is older than {oldest}, the oldest version of the calendar{}; supported minor versions as of {}: {supported}",
+                            since
+                                .map(|s| format!(", which reached its AKS end of life on {s}"))
+                                .unwrap_or_default(),
+                            ctx.as_of
+                        ),
+                    ),
                     Support::Unknown { minor } => (
                         Status::NotEvaluated,
                         format!(
