@@ -108,6 +108,14 @@ pub fn clusters_from_plan(
         }
     }
 
+    // What the configuration sets, by (module, `type.name`): a value the plan knows only after
+    // apply but that the configuration does not set is the provider's or the service's choice,
+    // read as not set (the defaults apply), as when reading the configuration itself.
+    let mut configured: HashMap<(String, String), &Value> = HashMap::new();
+    if let Some(root) = plan.get("configuration").and_then(|c| c.get("root_module")) {
+        config_expressions(root, String::new(), 0, &mut configured);
+    }
+
     let to_res = |r: &PlanRes| -> TfResource {
         let mut lines = Vec::new();
         if let Some(l) = line_of(r.values_ptr.trim_end_matches("/values")) {
@@ -118,7 +126,26 @@ pub fn clusters_from_plan(
         if let Some((au, ptr)) = unknown.get(r.addr.as_str()) {
             let mut paths = Vec::new();
             unknown_paths(au, String::new(), ptr.clone(), 0, &mut paths);
+            let (module, local) = split_module(&strip_instance_keys(&r.addr));
+            let exprs = configured.get(&(module, local)).copied();
             for (path, ptr) in paths {
+                // Not set: the configuration does not write it. When the configuration does
+                // not mention its top-level block either, the plan must have nothing there
+                // (a block the plan shows was configured, even when the configuration
+                // section is incomplete).
+                let top = path.split('.').next().unwrap_or("");
+                let planned_empty = match r.values.get(top) {
+                    None | Some(Value::Null) => true,
+                    Some(Value::Array(a)) => a.is_empty(),
+                    Some(Value::Object(o)) => o.is_empty(),
+                    Some(_) => false,
+                };
+                let unset = exprs.is_some_and(|e| {
+                    !configures(e, &path) && (e.get(top).is_some() || planned_empty)
+                });
+                if unset {
+                    continue;
+                }
                 if let Some(l) = line_of(&ptr) {
                     lines.push((path.clone(), l));
                 }
@@ -416,6 +443,69 @@ fn split_module(addr: &str) -> (String, String) {
         i += 2;
     }
     (segs[..i].join("."), segs[i..].join("."))
+}
+
+/// The `expressions` of every resource of the configuration, by (module path, `type.name`).
+fn config_expressions<'a>(
+    m: &'a Value,
+    module: String,
+    depth: usize,
+    out: &mut HashMap<(String, String), &'a Value>,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    if let Some(rs) = m.get("resources").and_then(Value::as_array) {
+        for r in rs {
+            if let (Some(addr), Some(e)) = (
+                r.get("address").and_then(Value::as_str),
+                r.get("expressions").filter(|e| e.is_object()),
+            ) {
+                out.insert((module.clone(), strip_instance_keys(addr)), e);
+            }
+        }
+    }
+    if let Some(calls) = m.get("module_calls").and_then(Value::as_object) {
+        for (name, call) in calls {
+            if let Some(child) = call.get("module") {
+                let path = if module.is_empty() {
+                    format!("module.{name}")
+                } else {
+                    format!("{module}.module.{name}")
+                };
+                config_expressions(child, path, depth + 1, out);
+            }
+        }
+    }
+}
+
+/// Whether the configuration's `expressions` set the attribute at `path`
+/// (`network_profile.0.outbound_type`). A block written with `dynamic` counts as set (its
+/// contents are not listed), so only what is plainly absent is read as not set.
+fn configures(expressions: &Value, path: &str) -> bool {
+    if expressions
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| k.starts_with("dynamic")))
+    {
+        return true;
+    }
+    let mut cur = expressions;
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let next = match seg.parse::<usize>() {
+            Ok(i) => match cur {
+                Value::Array(a) => a.get(i),
+                // A block written once is an object in some Terraform versions.
+                Value::Object(_) if i == 0 => Some(cur),
+                _ => None,
+            },
+            Err(_) => cur.get(seg),
+        };
+        match next {
+            Some(v) => cur = v,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// `configuration` references of every node pool's `kubernetes_cluster_id`, by
@@ -2468,19 +2558,25 @@ mod tests {
         // Values known only after apply.
         for ptr in [
             "/properties/dnsPrefix",
-            "/properties/identityProfile/kubeletidentity/clientId",
             "/identity/userAssignedIdentities",
             "/properties/linuxProfile/ssh/publicKeys/0/keyData",
             "/properties/securityProfile/defender/logAnalyticsWorkspaceResourceId",
             "/properties/addonProfiles/omsagent/config/logAnalyticsWorkspaceResourceID",
-            "/properties/agentPoolProfiles/1/count",
         ] {
             let u = unresolved_at(c, ptr).unwrap_or_else(|| panic!("{ptr} unresolved"));
             assert_eq!(u.expr, AFTER_APPLY, "{ptr}");
         }
-        // Attributes the plan does not state stay absent.
-        assert_eq!(at(c, "/properties/networkProfile/podCidr"), None);
-        assert!(unresolved_at(c, "/properties/networkProfile/podCidr").is_some());
+        // Values known only after apply that the configuration does not set are the
+        // provider's or the service's choice: absent, so the checks apply the defaults.
+        // node_count of an autoscaled pool is not configured: the service's choice.
+        assert!(unresolved_at(c, "/properties/agentPoolProfiles/1/count").is_none());
+        assert_eq!(
+            at(c, "/properties/identityProfile/kubeletidentity/clientId"),
+            None
+        );
+        assert!(unresolved_at(c, "/properties/identityProfile/kubeletidentity/clientId").is_none());
+        // pod_cidr is not written in the configured network_profile block: absent too.
+        assert!(unresolved_at(c, "/properties/networkProfile/podCidr").is_none());
         assert_eq!(
             at(c, "/properties/addonProfiles/openServiceMesh/enabled"),
             None
