@@ -296,46 +296,44 @@ pub fn assemble(mut evidence: Vec<Evidence>, opts: &Options) -> Assembled {
             }
         };
         if let Some(c) = target_cluster {
-            {
-                let name = pool.get("name").cloned();
-                // A pool listed in the cluster too (`az aks show` lists every pool) is replaced
-                // by its own, fuller resource.
-                let existing = c
-                    .pools()
-                    .iter()
-                    .position(|p| name.is_some() && p.get("name") == name.as_ref());
-                let j = match existing {
-                    Some(j) => {
-                        c.set(
-                            &[
-                                Seg::Key("properties"),
-                                Seg::Key("agentPoolProfiles"),
-                                Seg::Index(j),
-                            ],
-                            pool,
-                            Some(origin.clone()),
-                        );
-                        j
-                    }
-                    None => c.push_pool(pool, Some(origin.clone())),
-                };
-                let base = |rest: &[String]| -> Vec<String> {
-                    let mut p = vec![
-                        "properties".to_string(),
-                        "agentPoolProfiles".to_string(),
-                        j.to_string(),
-                    ];
-                    p.extend(rest.iter().cloned());
-                    p
-                };
-                for (key, o) in fields {
-                    let p = base(&[key]);
-                    c.set_origin(&to_segs(&p), o);
+            let name = pool.get("name").cloned();
+            // A pool listed in the cluster too (`az aks show` lists every pool) is replaced
+            // by its own, fuller resource.
+            let existing = c
+                .pools()
+                .iter()
+                .position(|p| name.is_some() && p.get("name") == name.as_ref());
+            let j = match existing {
+                Some(j) => {
+                    c.set(
+                        &[
+                            Seg::Key("properties"),
+                            Seg::Key("agentPoolProfiles"),
+                            Seg::Index(j),
+                        ],
+                        pool,
+                        Some(origin.clone()),
+                    );
+                    j
                 }
-                for (rest, u) in unresolved {
-                    let p = base(&rest);
-                    c.set_unresolved(&to_segs(&p), u, Some(origin.clone()));
-                }
+                None => c.push_pool(pool, Some(origin.clone())),
+            };
+            let base = |rest: &[String]| -> Vec<String> {
+                let mut p = vec![
+                    "properties".to_string(),
+                    "agentPoolProfiles".to_string(),
+                    j.to_string(),
+                ];
+                p.extend(rest.iter().cloned());
+                p
+            };
+            for (key, o) in fields {
+                let p = base(&[key]);
+                c.set_origin(&to_segs(&p), o);
+            }
+            for (rest, u) in unresolved {
+                let p = base(&rest);
+                c.set_unresolved(&to_segs(&p), u, Some(origin.clone()));
             }
         }
     }
