@@ -26,6 +26,9 @@ Examples:
   aksguard scan ./k8s
   helm template my-chart | aksguard scan -
   kustomize build overlays/prod | aksguard scan - --format json
+  az aks show -g rg -n prod -o json > prod.json && aksguard scan prod.json
+  terraform show -json tfplan > plan.json && aksguard scan plan.json
+  aksguard scan infra/ k8s/     (Terraform, ARM templates and manifests in one run)
   aksguard explain WL-002")]
 struct Cli {
     #[command(subcommand)]
