@@ -6,64 +6,14 @@
 //! Run with `cargo test --test conformance_checkov -- --nocapture` to see the agreement table.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-const RELATIONS: &[&str] = &["same", "stricter", "looser", "part"];
-const SIDES: &[&str] = &["ours-stricter", "checkov-wrong", "ours-wrong", "by-design"];
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checkov")
-}
-
-/// Rows of a TSV file with a header line; `#` lines and blank lines are skipped.
-fn read_tsv(name: &str, columns: usize) -> Vec<Vec<String>> {
-    let path = root().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let cells: Vec<String> = line.split('\t').map(str::to_string).collect();
-        assert_eq!(
-            cells.len(),
-            columns,
-            "{name}:{}: expected {columns} tab-separated columns, got {}",
-            i + 1,
-            cells.len()
-        );
-        rows.push(cells);
-    }
-    rows
-}
-
-struct Mapping {
-    control: String,
-    relation: String,
-}
-
-fn read_mapping() -> BTreeMap<String, Mapping> {
-    let mut map = BTreeMap::new();
-    for row in read_tsv("mapping.tsv", 4) {
-        let [check, control, relation, note] = <[String; 4]>::try_from(row).unwrap();
-        if control == "-" {
-            assert_eq!(relation, "-", "{check}: unmapped checks have relation `-`");
-        } else {
-            assert!(
-                RELATIONS.contains(&relation.as_str()),
-                "{check}: relation `{relation}` is not one of {RELATIONS:?}"
-            );
-        }
-        assert!(!note.trim().is_empty(), "{check}: the note is empty");
-        let dup = map.insert(check.clone(), Mapping { control, relation });
-        assert!(dup.is_none(), "{check} is mapped twice");
-    }
-    map
-}
+mod common;
+use common::checkov::{
+    Disagreement, Listed, check_mapping, check_order, read_listed, read_mapping, relative, root,
+};
 
 /// One expected (check, resource) verdict from checkov.
 struct Record {
@@ -119,13 +69,6 @@ struct Scan {
     verdicts: HashMap<(String, ObjectKey), BTreeSet<String>>,
     /// Input errors of the report (`file:line: message`).
     errors: Vec<String>,
-}
-
-fn relative(file: &str, root: &Path) -> String {
-    let p = Path::new(file);
-    let p = p.strip_prefix(root).unwrap_or(p);
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.trim_start_matches("./").to_string()
 }
 
 fn scan(scope_dir: &str) -> Scan {
@@ -307,63 +250,6 @@ fn matching<'s>(scan: &'s Scan, r: &Record) -> Vec<&'s ObjectKey> {
     objects
 }
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Disagreement {
-    check: String,
-    file: String,
-    resource: String,
-    expected: String,
-    ours: String,
-}
-
-struct Listed {
-    d: Disagreement,
-    side: String,
-    reason: String,
-}
-
-fn read_listed(mapping: &BTreeMap<String, Mapping>) -> Vec<Listed> {
-    read_tsv("disagreements.tsv", 7)
-        .into_iter()
-        .map(|row| {
-            let [check, file, resource, expected, ours, side, reason] =
-                <[String; 7]>::try_from(row).unwrap();
-            assert!(
-                SIDES.contains(&side.as_str()),
-                "disagreements.tsv: {check} {resource}: side `{side}` is not one of {SIDES:?}"
-            );
-            assert!(
-                mapping.get(&check).is_some_and(|m| m.control != "-"),
-                "disagreements.tsv: {check} is not mapped to a control"
-            );
-            assert!(
-                !reason.trim().is_empty(),
-                "disagreements.tsv: {check} {resource}: no reason"
-            );
-            Listed {
-                d: Disagreement {
-                    check,
-                    file,
-                    resource,
-                    expected,
-                    ours,
-                },
-                side,
-                reason,
-            }
-        })
-        .collect()
-}
-
-fn check_order(id: &str) -> (bool, u32) {
-    let n = id
-        .rsplit('_')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    (id.starts_with("CKV2"), n)
-}
-
 #[derive(Default)]
 struct Tally {
     records: usize,
@@ -374,43 +260,12 @@ struct Tally {
 
 #[test]
 fn checkov_conformance() {
-    let mapping = read_mapping();
+    let mapping = read_mapping("mapping.tsv");
     let records = read_expected();
 
-    // The mapping covers exactly the checks of expected.json.
+    // The mapping covers exactly the checks of the expectations; mapped controls exist.
     let in_expected: BTreeSet<&str> = records.iter().map(|r| r.check.as_str()).collect();
-    let unmapped: Vec<&&str> = in_expected
-        .iter()
-        .filter(|c| !mapping.contains_key(**c))
-        .collect();
-    assert!(
-        unmapped.is_empty(),
-        "checks missing from mapping.tsv: {unmapped:?}"
-    );
-    let extra: Vec<&String> = mapping
-        .keys()
-        .filter(|c| !in_expected.contains(c.as_str()))
-        .collect();
-    assert!(
-        extra.is_empty(),
-        "mapping.tsv names checks not in expected.json: {extra:?}"
-    );
-
-    // Mapped controls exist.
-    let controls = Command::new(env!("CARGO_BIN_EXE_aksguard"))
-        .arg("controls")
-        .output()
-        .expect("cannot run aksguard controls");
-    let controls = String::from_utf8_lossy(&controls.stdout).to_string();
-    for (check, m) in &mapping {
-        if m.control != "-" {
-            assert!(
-                controls.split_whitespace().any(|w| w == m.control),
-                "{check} maps to {}, which `aksguard controls` does not list",
-                m.control
-            );
-        }
-    }
+    check_mapping(&mapping, &in_expected, "mapping.tsv", "expected.json");
 
     // Scan each scope directory once.
     let mut scans: BTreeMap<&str, Scan> = BTreeMap::new();
@@ -464,7 +319,7 @@ fn checkov_conformance() {
     }
 
     // Compare with the list, as multisets.
-    let listed = read_listed(&mapping);
+    let listed = read_listed("disagreements.tsv", &mapping);
     let mut remaining: Vec<Option<&Listed>> = listed.iter().map(Some).collect();
     let mut unlisted: Vec<&Disagreement> = Vec::new();
     let mut by_side: BTreeMap<&str, usize> = BTreeMap::new();
