@@ -57,6 +57,20 @@ pub struct Counts {
     pub not_evaluated: u64,
 }
 
+impl Counts {
+    /// Counts a verdict and tells whether it is listed as a finding: passes only when asked
+    /// for, verdicts that do not apply never (nor are they counted).
+    fn count(&mut self, status: Status, include_passed: bool) -> bool {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::NotApplicable => return false,
+            _ => self.not_evaluated += 1,
+        }
+        status != Status::Pass || include_passed
+    }
+}
+
 /// The status of one control after the scan.
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlResult {
@@ -299,12 +313,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         let (findings, counts, strings) = &mut *guard;
         let n = counts.entry(id).or_default();
         for v in verdicts {
-            match v.status {
-                Status::Pass => n.pass += 1,
-                Status::Fail => n.fail += 1,
-                _ => n.not_evaluated += 1,
-            }
-            if v.status == Status::Pass && !config.include_passed {
+            if !n.count(v.status, config.include_passed) {
                 continue;
             }
             let mut location = v.location;
@@ -403,13 +412,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
                 aks_controls.insert(id);
                 let n = counts.entry(id).or_default();
                 for v in verdicts {
-                    match v.status {
-                        Status::Pass => n.pass += 1,
-                        Status::Fail => n.fail += 1,
-                        Status::NotApplicable => continue,
-                        _ => n.not_evaluated += 1,
-                    }
-                    if v.status == Status::Pass && !config.include_passed {
+                    if !n.count(v.status, config.include_passed) {
                         continue;
                     }
                     let segs = crate::aks::source::to_segs(&v.path);
@@ -919,13 +922,7 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
         verdicts.list.clear();
         (check.run)(obj, ctx, &mut verdicts);
         for v in verdicts.list.drain(..) {
-            let counts = &mut part.counts[i];
-            match v.status {
-                Status::Pass => counts.pass += 1,
-                Status::Fail => counts.fail += 1,
-                _ => counts.not_evaluated += 1,
-            }
-            if v.status == Status::Pass && !ctx.config.include_passed {
+            if !part.counts[i].count(v.status, ctx.config.include_passed) {
                 continue;
             }
             // As `Object::location`, with the pointer shared.

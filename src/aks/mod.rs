@@ -21,27 +21,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use model::{Cluster, Origin, Shape, SourceDoc, Unresolved};
-use source::{LoosePool, field_origins, line_of_pointer, to_segs};
+use source::{LoosePool, field_origins, line_of_pointer, to_segs, walk_pointer};
 
-use crate::spans::{PathHash, Spans};
-
-/// The hash of a JSON pointer's path (for line lookups), with numeric segments taken as list
-/// indexes when the document has a node there.
-fn hash_of_pointer(spans: &Spans, pointer: &str) -> PathHash {
-    let mut hash = PathHash::ROOT;
-    if pointer.is_empty() {
-        return hash;
-    }
-    for seg in pointer.trim_start_matches('/').split('/') {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        let by_index = seg.parse::<usize>().ok().map(|i| hash.index(i));
-        hash = match by_index {
-            Some(h) if spans.get(h).is_some() => h,
-            _ => hash.key(&seg),
-        };
-    }
-    hash
-}
+use crate::spans::Spans;
 
 fn pointer_segments(p: &str) -> Vec<String> {
     if p.is_empty() {
@@ -89,7 +71,7 @@ pub fn template_clusters(
             c.source = Some(SourceDoc {
                 spans: spans.clone(),
                 root_pointer: r.pointer.clone(),
-                root_hash: hash_of_pointer(spans, &r.pointer),
+                root_hash: walk_pointer(spans, &r.pointer).0,
                 flattened: false,
             });
             for (ptr, expr, reason) in &r.unresolved {

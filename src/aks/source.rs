@@ -421,26 +421,30 @@ fn file_of(e: &Evidence) -> &str {
     }
 }
 
-/// The line of a JSON pointer in a parsed document.
+/// The line of a JSON pointer in a parsed document (of its deepest node that exists).
 pub fn line_of_pointer(spans: &Spans, pointer: &str) -> Option<u32> {
+    walk_pointer(spans, pointer).1
+}
+
+/// The path hash of a JSON pointer in a parsed document, and the line of its deepest node that
+/// exists. Segments that are numbers are list indexes in every shape aksguard reads; a key that
+/// looks like a number falls back to the key lookup.
+pub fn walk_pointer(spans: &Spans, pointer: &str) -> (crate::spans::PathHash, Option<u32>) {
     let mut hash = crate::spans::PathHash::ROOT;
     let mut line = spans.get(hash);
     if pointer.is_empty() {
-        return line;
+        return (hash, line);
     }
     for seg in pointer.trim_start_matches('/').split('/') {
         let seg = seg.replace("~1", "/").replace("~0", "~");
-        // Segments that are numbers are list indexes in every shape aksguard reads; a key that
-        // looks like a number falls back to the key lookup.
         let by_index = seg.parse::<usize>().ok().map(|i| hash.index(i));
-        let by_key = hash.key(&seg);
         hash = match by_index {
             Some(h) if spans.get(h).is_some() => h,
-            _ => by_key,
+            _ => hash.key(&seg),
         };
         if let Some(l) = spans.get(hash) {
             line = Some(l);
         }
     }
-    line
+    (hash, line)
 }

@@ -171,7 +171,20 @@ impl Judge<'_> {
         path: &[&str],
         default: Option<(Value, &'static str)>,
         ok: impl Fn(&Value) -> Option<bool>,
+        what: (&str, &str),
+    ) {
+        self.property_or(path, default, ok, what, "its default is not known");
+    }
+
+    /// As [`Judge::property`]; `unknown` says why an absent value without a default cannot be
+    /// judged.
+    fn property_or(
+        &mut self,
+        path: &[&str],
+        default: Option<(Value, &'static str)>,
+        ok: impl Fn(&Value) -> Option<bool>,
         (good, bad): (&str, &str),
+        unknown: &str,
     ) {
         let name = display(path);
         let subject = subject(self.c, path);
@@ -219,7 +232,7 @@ impl Judge<'_> {
             Read::Unknown => self.verdict(
                 Status::NotEvaluated,
                 path,
-                format!("{subject}{name} is not set and its default is not known"),
+                format!("{subject}{name} is not set and {unknown}"),
             ),
         }
     }
@@ -642,27 +655,36 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
     }
 }
 
-/// Judges one property of every node pool.
+/// Whether the cluster has no node pools among the inputs (then says so, not-evaluated).
+fn no_pools(c: &Cluster, out: &mut Vec<AksVerdict>) -> bool {
+    if !c.pools().is_empty() {
+        return false;
+    }
+    out.push(AksVerdict {
+        status: Status::NotEvaluated,
+        message: "no node pools among the inputs".into(),
+        path: owned(&["properties", "agentPoolProfiles"]),
+        fix: None,
+    });
+    true
+}
+
+/// Judges one property of every node pool (`key` is its path inside the pool).
 fn each_pool(
     c: &Cluster,
     out: &mut Vec<AksVerdict>,
     fix: &Fix,
-    key: &str,
+    key: &[&str],
     default: Option<(Value, &'static str)>,
     ok: impl Fn(&Value) -> Option<bool>,
     what: (&str, &str),
 ) {
-    if c.pools().is_empty() {
-        out.push(AksVerdict {
-            status: Status::NotEvaluated,
-            message: "no node pools among the inputs".into(),
-            path: owned(&["properties", "agentPoolProfiles"]),
-            fix: None,
-        });
+    if no_pools(c, out) {
         return;
     }
     for i in pools(c) {
-        let path = ["properties", "agentPoolProfiles", i.as_str(), key];
+        let mut path = vec!["properties", "agentPoolProfiles", i.as_str()];
+        path.extend_from_slice(key);
         Judge { c, out, fix }.property(&path, default.clone(), &ok, what);
     }
 }
@@ -673,36 +695,21 @@ fn node_ssh_access(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         arm: "set securityProfile.sshAccess to Disabled on every agent pool",
         tf: "not exposed by azurerm: run az aks nodepool update --ssh-access disabled (or azapi_update_resource)",
     };
-    if c.pools().is_empty() {
-        out.push(AksVerdict {
-            status: Status::NotEvaluated,
-            message: "no node pools among the inputs".into(),
-            path: owned(&["properties", "agentPoolProfiles"]),
-            fix: None,
-        });
-        return;
-    }
-    for i in pools(c) {
-        let path = [
-            "properties",
-            "agentPoolProfiles",
-            i.as_str(),
-            "securityProfile",
-            "sshAccess",
-        ];
-        Judge { c, out, fix: &fix }.property(
-            &path,
-            Some((
-                Value::String("LocalUser".into()),
-                "nodes accept SSH with the cluster's key unless disabled",
-            )),
-            one_of(&["Disabled", "EntraId"]),
-            (
-                "SSH access to the nodes is disabled or goes through Entra ID",
-                "the nodes accept SSH with a local key",
-            ),
-        );
-    }
+    each_pool(
+        c,
+        out,
+        &fix,
+        &["securityProfile", "sshAccess"],
+        Some((
+            Value::String("LocalUser".into()),
+            "nodes accept SSH with the cluster's key unless disabled",
+        )),
+        one_of(&["Disabled", "EntraId"]),
+        (
+            "SSH access to the nodes is disabled or goes through Entra ID",
+            "the nodes accept SSH with a local key",
+        ),
+    );
 }
 
 fn host_os_image(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
@@ -716,7 +723,7 @@ fn host_os_image(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "osSKU",
+        &["osSKU"],
         Some((
             Value::String("Ubuntu".into()),
             "AKS uses its Ubuntu image for Linux pools",
@@ -743,15 +750,10 @@ fn system_node_pool(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     };
     let path = ["properties", "agentPoolProfiles"];
     let pools = c.pools();
-    let mut j = Judge { c, out, fix: &fix };
-    if pools.is_empty() {
-        j.verdict(
-            Status::NotEvaluated,
-            &path,
-            "no node pools among the inputs".into(),
-        );
+    if no_pools(c, out) {
         return;
     }
+    let mut j = Judge { c, out, fix: &fix };
     let mode = |p: &Value| {
         p.get("mode")
             .and_then(Value::as_str)
@@ -883,7 +885,7 @@ fn availability_zones(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "availabilityZones",
+        &["availabilityZones"],
         Some((
             Value::Array(vec![]),
             "pools are zonal only when zones are given",
@@ -909,27 +911,22 @@ fn ephemeral_os_disk(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         arm: "set osDiskType to Ephemeral on every agent pool",
         tf: "set os_disk_type = \"Ephemeral\" on every pool",
     };
-    // Without osDiskType AKS picks Ephemeral when the VM size's cache or temporary disk can hold
-    // the OS disk, which depends on the size: not judged.
-    each_pool(
-        c,
-        out,
-        &fix,
-        "osDiskType",
-        default,
-        one_of(&["Ephemeral"]),
-        (
-            "the pool uses ephemeral OS disks",
-            "the pool's OS disks are remote managed disks",
-        ),
-    );
-    for v in out.iter_mut() {
-        if v.status == Status::NotEvaluated && v.message.ends_with("its default is not known") {
-            v.message = v.message.replace(
-                "its default is not known",
-                "AKS chooses Ephemeral only when the VM size can hold the OS disk",
-            );
-        }
+    if no_pools(c, out) {
+        return;
+    }
+    for i in pools(c) {
+        // Without osDiskType AKS picks Ephemeral when the VM size's cache or temporary disk
+        // can hold the OS disk, which depends on the size: not judged (azurerm: Managed).
+        Judge { c, out, fix: &fix }.property_or(
+            &["properties", "agentPoolProfiles", i.as_str(), "osDiskType"],
+            default.clone(),
+            one_of(&["Ephemeral"]),
+            (
+                "the pool uses ephemeral OS disks",
+                "the pool's OS disks are remote managed disks",
+            ),
+            "AKS chooses Ephemeral only when the VM size can hold the OS disk",
+        );
     }
 }
 
@@ -1014,7 +1011,7 @@ fn private_vnet(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "vnetSubnetID",
+        &["vnetSubnetID"],
         Some((Value::Null, "AKS creates and manages its own VNet")),
         |v| v.as_str().map(|s| !s.is_empty()),
         (
@@ -1055,7 +1052,7 @@ fn node_public_ip(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "enableNodePublicIP",
+        &["enableNodePublicIP"],
         Some((Value::Bool(false), "nodes get no public IP unless asked")),
         is_false,
         (
@@ -1422,7 +1419,7 @@ fn encryption_at_host(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "enableEncryptionAtHost",
+        &["enableEncryptionAtHost"],
         Some((
             Value::Bool(false),
             "encryption at host is off unless enabled",
@@ -1465,7 +1462,7 @@ fn fips(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
         c,
         out,
         &fix,
-        "enableFIPS",
+        &["enableFIPS"],
         Some((Value::Bool(false), "FIPS images are used only when asked")),
         is_true,
         (
