@@ -94,9 +94,25 @@ pub struct InputStats {
     pub clusters: u64,
 }
 
+/// What a scan read: files (and standard input), or a live cluster.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Source {
+    Files,
+    Cluster {
+        /// The kubeconfig context (`in-cluster` inside a pod).
+        context: String,
+        server: String,
+        /// The API server's version (`GET /version`), when it answered.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    },
+}
+
 /// Everything a report needs.
 #[derive(Debug)]
 pub struct ScanResult {
+    pub source: Source,
     pub controls: Vec<ControlResult>,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
@@ -188,8 +204,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     crate::trace::phase("start");
     let catalog = Catalog::get();
     let mut errors = Vec::new();
-    let mut notes = Vec::new();
-    let mut stats = InputStats::default();
+    let notes = Vec::new();
 
     // 1. Find the files.
     let mut files: Vec<(Arc<str>, FileSource)> = Vec::new();
@@ -259,6 +274,108 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         .reduce(new_partial, Partial::merge);
 
     crate::trace::phase("stream");
+    finish(partial, errors, notes, config, None)
+}
+
+/// What a live-cluster scan adds to the objects it read (see [`scan_batches`]).
+#[derive(Debug, Default)]
+pub struct LiveFacts {
+    /// Whether the API server answered at all (every cluster control is not evaluated if not).
+    pub reachable: bool,
+    pub context: String,
+    pub server: String,
+    pub version: Option<String>,
+    /// Kinds the cluster did not let the scan list, and why: the controls that read them are
+    /// not evaluated (unless they fail on what was read).
+    pub unavailable: Vec<(String, String)>,
+    /// Verdicts of checks only a live API answers (anonymous access, /logs, versions).
+    pub verdicts: Vec<LiveVerdict>,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+}
+
+/// One verdict of a live-only check.
+#[derive(Debug)]
+pub struct LiveVerdict {
+    pub control: &'static str,
+    pub status: Status,
+    pub message: String,
+    pub object: Arc<ObjectRef>,
+    pub location: Location,
+}
+
+/// Objects read from an API, a batch (a page of a list) at a time.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub objects: Vec<Object>,
+    /// Objects read but not checked on their own (pods of a ReplicaSet, ...).
+    pub skipped: u64,
+    pub bytes: u64,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+}
+
+/// Scans objects that arrive in batches from a live cluster: each batch is converted (in
+/// parallel, as it arrives), checked and dropped, as a chunk of a file is; `facts` is asked
+/// once every batch is in. Only controls that a live cluster is evidence for are judged.
+pub fn scan_batches<B: Send>(
+    batches: impl Iterator<Item = B> + Send,
+    convert: impl Fn(B) -> Batch + Sync + Send,
+    facts: impl FnOnce() -> LiveFacts,
+    config: &Config,
+) -> ScanResult {
+    let catalog = Catalog::get();
+    let live_evidence = |control: &str| {
+        catalog
+            .control(control)
+            .is_none_or(|c| c.evidence.contains(&Evidence::Cluster))
+    };
+    let ids: Vec<&'static str> = object_checks()
+        .iter()
+        .map(|c| {
+            catalog
+                .control(c.control)
+                .map(|c| c.id.as_str())
+                .unwrap_or(c.control)
+        })
+        .collect();
+    let active: Vec<bool> = object_checks()
+        .iter()
+        .map(|c| live_evidence(c.control))
+        .collect();
+    let ctx = Ctx { config };
+    let new_partial = || Partial::new(object_checks().len());
+    let partial = batches
+        .par_bridge()
+        .fold(new_partial, |mut acc, b| {
+            let batch = convert(b);
+            acc.bytes += batch.bytes;
+            acc.documents += batch.objects.len() as u64 + batch.skipped;
+            acc.errors.extend(batch.errors);
+            acc.notes.extend(batch.notes);
+            for obj in batch.objects {
+                check_object_with(&obj, &ids, Some(&active), &ctx, &mut acc);
+                acc.inventory.add(obj);
+            }
+            acc
+        })
+        .reduce(new_partial, Partial::merge);
+    crate::trace::phase("stream");
+    let facts = facts();
+    finish(partial, Vec::new(), Vec::new(), config, Some(facts))
+}
+
+/// Checks over everything read, AKS assembly, and aggregation (both kinds of scan).
+fn finish(
+    partial: Partial,
+    mut errors: Vec<InputError>,
+    mut notes: Vec<Note>,
+    config: &Config,
+    live: Option<LiveFacts>,
+) -> ScanResult {
+    let catalog = Catalog::get();
+    let mut stats = InputStats::default();
+    let ctx = Ctx { config };
     stats.files = partial.files;
     stats.bytes = partial.bytes;
     stats.documents = partial.documents;
@@ -283,7 +400,72 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     // so holding every family's at once stays within the memory budget. Verdicts become
     // findings (with shared strings) in check order, so the result does not depend on
     // scheduling.
-    let all = inventory_checks();
+    let mut all = inventory_checks();
+    // Controls a live cluster is not evidence for (Secrets committed to a repository, say)
+    // are not judged from one, and the controls that read a kind the cluster would not list
+    // are not evaluated (a failure among what was read still counts).
+    let mut forced: BTreeMap<&'static str, String> = BTreeMap::new();
+    if let Some(facts) = &live {
+        for control in &catalog.controls {
+            let checked = object_checks().iter().any(|c| c.control == control.id)
+                || all.iter().any(|c| c.control == control.id);
+            if checked && !control.evidence.contains(&Evidence::Cluster) {
+                let needs: Vec<&str> = control.evidence.iter().map(|e| e.describe()).collect();
+                forced.insert(
+                    control.id.as_str(),
+                    format!("not judged from a live cluster: needs {}", join_or(&needs)),
+                );
+            }
+        }
+        if !facts.reachable {
+            for control in &catalog.controls {
+                if control.evidence.contains(&Evidence::Cluster) {
+                    forced.entry(control.id.as_str()).or_insert_with(|| {
+                        "the cluster could not be read (see the errors)".to_string()
+                    });
+                }
+            }
+        }
+        all.retain(|c| !forced.contains_key(c.control));
+        let kinds_of = |control: &str| -> Vec<&'static str> {
+            object_checks()
+                .iter()
+                .filter(|c| c.control == control)
+                .flat_map(|c| c.kinds.iter().copied())
+                .chain(
+                    inventory_checks()
+                        .into_iter()
+                        .filter(|c| c.control == control)
+                        .flat_map(|c| c.kinds.iter().copied()),
+                )
+                .collect()
+        };
+        for control in &catalog.controls {
+            if forced.contains_key(control.id.as_str()) {
+                continue;
+            }
+            let kinds = kinds_of(&control.id);
+            let missing: Vec<String> = facts
+                .unavailable
+                .iter()
+                .filter(|(kind, _)| {
+                    crate::checks::reads_kind(&kinds, kind)
+                        || (kinds.contains(&"<gatekeeper-constraints>")
+                            && kind.starts_with("constraints.gatekeeper.sh"))
+                })
+                .map(|(kind, why)| format!("{kind}: {why}"))
+                .collect();
+            if !missing.is_empty() {
+                forced.insert(
+                    control.id.as_str(),
+                    format!(
+                        "the cluster did not let the scan list {}",
+                        missing.join("; ")
+                    ),
+                );
+            }
+        }
+    }
     let mut families: Vec<&[&InventoryCheck]> = Vec::new();
     let mut start = 0;
     while start < all.len() {
@@ -450,6 +632,38 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         crate::trace::phase("aks checks");
     }
 
+    let mut source = Source::Files;
+    if let Some(facts) = live {
+        for v in facts.verdicts {
+            let id = catalog
+                .control(v.control)
+                .map(|c| c.id.as_str())
+                .unwrap_or(v.control);
+            let n = counts.entry(id).or_default();
+            if !n.count(v.status, config.include_passed) {
+                continue;
+            }
+            findings.push(Finding {
+                control: id,
+                status: v.status,
+                severity: Severity::Info,
+                message: strings.get(&v.message),
+                object: Some(v.object),
+                location: Some(v.location),
+                fix: None,
+            });
+        }
+        errors.extend(facts.errors);
+        notes.extend(facts.notes);
+        errors.sort();
+        notes.sort();
+        source = Source::Cluster {
+            context: facts.context,
+            server: facts.server,
+            version: facts.version,
+        };
+    }
+
     // 6. Aggregate into control statuses.
     let controls = aggregate(
         catalog,
@@ -457,6 +671,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
         stats.objects,
         stats.clusters > 0,
         &aks_controls,
+        &forced,
     );
     for f in &mut findings {
         if let Some(c) = catalog.control(f.control) {
@@ -468,6 +683,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     crate::trace::phase("aggregate");
 
     ScanResult {
+        source,
         controls,
         findings,
         errors,
@@ -864,8 +1080,8 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
     }
     let prov = |line: u32| Provenance {
         file: u.file.clone(),
-        document: doc.index as u32,
-        line,
+        document: Some(doc.index as u32),
+        line: Some(line),
     };
     match classify(&doc.value) {
         DocKind::Empty => {}
@@ -916,9 +1132,23 @@ fn handle_doc(doc: DocResult, u: &Unit, ids: &[&'static str], ctx: &Ctx, part: &
 }
 
 fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partial) {
+    check_object_with(obj, ids, None, ctx, part)
+}
+
+/// Runs the per-object checks (those marked in `active`, or all) on one object.
+fn check_object_with(
+    obj: &Object,
+    ids: &[&'static str],
+    active: Option<&[bool]>,
+    ctx: &Ctx,
+    part: &mut Partial,
+) {
     part.objects += 1;
     let mut verdicts = Verdicts::default();
     for (i, check) in object_checks().iter().enumerate() {
+        if active.is_some_and(|a| !a[i]) {
+            continue;
+        }
         verdicts.list.clear();
         (check.run)(obj, ctx, &mut verdicts);
         for v in verdicts.list.drain(..) {
@@ -929,8 +1159,8 @@ fn check_object(obj: &Object, ids: &[&'static str], ctx: &Ctx, part: &mut Partia
             let path = v.path.as_ref().unwrap_or(&obj.root);
             let location = Location {
                 file: obj.provenance.file.clone(),
-                line: path.line(&obj.spans).or(Some(obj.provenance.line)),
-                document: Some(obj.provenance.document),
+                line: path.line(&obj.spans).or(obj.provenance.line),
+                document: obj.provenance.document,
                 path: part.strings.pointer(path),
             };
             part.findings.push(Finding {
@@ -999,12 +1229,20 @@ fn aggregate(
     objects: u64,
     has_aks: bool,
     aks_controls: &std::collections::BTreeSet<&str>,
+    forced: &BTreeMap<&'static str, String>,
 ) -> Vec<ControlResult> {
     catalog
         .controls
         .iter()
         .map(|control| {
+            let forced = forced.get(control.id.as_str());
             let (status, reason, counts) = match by_id.get(control.id.as_str()) {
+                Some(n) if n.fail == 0 && forced.is_some() => {
+                    (Status::NotEvaluated, forced.cloned(), *n)
+                }
+                None if forced.is_some() => {
+                    (Status::NotEvaluated, forced.cloned(), Counts::default())
+                }
                 Some(n) => {
                     let n = *n;
                     if objects == 0 && !aks_controls.contains(control.id.as_str()) {
@@ -1059,7 +1297,12 @@ fn missing_evidence(control: &Control, has_aks: bool) -> String {
     let unread: Vec<&str> = control
         .evidence
         .iter()
-        .filter(|e| !matches!(e, Evidence::Attestation | Evidence::Manifest))
+        .filter(|e| {
+            !matches!(
+                e,
+                Evidence::Attestation | Evidence::Manifest | Evidence::Cluster
+            )
+        })
         .map(|e| e.describe())
         .collect();
     if control.evidence.contains(&Evidence::Aks) {
@@ -1076,12 +1319,19 @@ fn missing_evidence(control: &Control, has_aks: bool) -> String {
         } else {
             "no AKS cluster configuration among the inputs (az aks show output, an ARM resource or template, bicep build output, a Terraform plan or configuration)".to_string()
         };
-        if control.evidence.contains(&Evidence::Manifest) {
+        let object_checked = object_checks().iter().any(|c| c.control == control.id)
+            || inventory_checks().iter().any(|c| c.control == control.id);
+        if control.evidence.contains(&Evidence::Manifest) && !object_checked {
             reason.push_str("; not checked automatically from manifests by this version yet");
         } else if !others.is_empty() {
             reason.push_str(&format!("; {} not read by this version", join_or(&others)));
         }
+        if crate::live::PROBED.contains(&control.id.as_str()) {
+            reason.push_str("; or scan the live cluster (`aksguard scan --cluster`)");
+        }
         reason
+    } else if crate::live::PROBED.contains(&control.id.as_str()) {
+        "needs a live cluster (`aksguard scan --cluster`)".to_string()
     } else if control.evidence.contains(&Evidence::Manifest) {
         // The evidence is read, but this version has no check for the control yet.
         "not checked automatically by this version yet".to_string()

@@ -82,8 +82,8 @@ impl StoredObject {
     pub fn location(&self) -> Location {
         Location {
             file: self.provenance.file.clone(),
-            line: Some(self.provenance.line),
-            document: Some(self.provenance.document),
+            line: self.provenance.line,
+            document: self.provenance.document,
             path: None,
         }
     }
@@ -480,8 +480,8 @@ mod tests {
         let Value::Object(m) = v else { panic!() };
         let prov = Provenance {
             file: Arc::from("f.yaml"),
-            document: 2,
-            line: 7,
+            document: Some(2),
+            line: Some(7),
         };
         Object::new(m, Arc::new(Spans::default()), Path::root(), prov)
     }
@@ -501,7 +501,7 @@ mod tests {
         assert_eq!(back.value["stringData"], json!({"token": null}));
         assert_eq!(back.value["metadata"]["annotations"], json!({"keep": "me"}));
         assert!(back.value["metadata"].get("managedFields").is_none());
-        assert_eq!(back.provenance.line, 7);
+        assert_eq!(back.provenance.line, Some(7));
         assert_eq!(back.name(), "db");
     }
 

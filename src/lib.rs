@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod inventory;
 pub mod k8s;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -20,7 +20,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 Exit codes:
   0  no failing finding at or above --fail-on
   1  a failing finding at or above --fail-on
-  2  an input could not be read or parsed (the rest was still scanned), or a usage error
+  2  an input could not be read or parsed, or a cluster could not be read in full (a list was
+     forbidden, a cluster was unreachable; the rest was still scanned), or a usage error
 
 Examples:
   aksguard scan ./k8s
@@ -29,6 +30,9 @@ Examples:
   az aks show -g rg -n prod -o json > prod.json && aksguard scan prod.json
   terraform show -json tfplan > plan.json && aksguard scan plan.json
   aksguard scan infra/ k8s/     (Terraform, ARM templates and manifests in one run)
+  aksguard scan --cluster       (the current kubeconfig context, through the Kubernetes API)
+  aksguard scan --context prod --context staging -f json
+  aksguard scan --all-contexts --kubeconfig ~/.kube/fleet.yaml
   aksguard explain WL-002")]
 struct Cli {
     #[command(subcommand)]
@@ -38,7 +42,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan Kubernetes manifests and AKS cluster configuration (files, directories, `-` for
-    /// stdin) and report per control.
+    /// stdin), or live clusters through the Kubernetes API, and report per control.
     Scan(ScanArgs),
     /// List the control catalogue.
     Controls(ControlsArgs),
@@ -82,8 +86,34 @@ struct ScanArgs {
     /// content: Kubernetes objects, `az aks show` output, ARM resources, ARM templates (and
     /// `bicep build` output) with their parameter files, Terraform plans (`terraform show
     /// -json`); `.tf` files are Terraform configuration (one module per directory).
-    #[arg(value_name = "PATH", required = true)]
+    #[arg(
+        value_name = "PATH",
+        required_unless_present_any = ["cluster", "context", "all_contexts", "in_cluster"]
+    )]
     inputs: Vec<String>,
+    /// Scan the live cluster of the current kubeconfig context (read-only: discovery, lists,
+    /// and three probes: /version, an unauthenticated GET /api, GET /logs/).
+    #[arg(long, help_heading = "Live clusters")]
+    cluster: bool,
+    /// Scan the cluster of this kubeconfig context (repeatable; clusters are scanned side by
+    /// side and reported one after the other).
+    #[arg(long = "context", value_name = "NAME", help_heading = "Live clusters")]
+    context: Vec<String>,
+    /// Scan the cluster of every context of the kubeconfig.
+    #[arg(long, help_heading = "Live clusters")]
+    all_contexts: bool,
+    /// Kubeconfig to read (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE", help_heading = "Live clusters")]
+    kubeconfig: Option<std::path::PathBuf>,
+    /// Scan the cluster aksguard runs in, with its pod's service account.
+    #[arg(long, help_heading = "Live clusters")]
+    in_cluster: bool,
+    /// Objects per list request (the API's `limit`).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Live clusters")]
+    chunk_size: u32,
+    /// Seconds to wait for each answer of an API server before giving up on it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Live clusters")]
+    request_timeout: u64,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -193,10 +223,10 @@ fn main() -> ExitCode {
                 ..Config::default()
             };
             if !args.allowed_registries.is_empty() {
-                config.allowed_registries = args.allowed_registries;
+                config.allowed_registries = args.allowed_registries.clone();
             }
             if !args.required_labels.is_empty() {
-                config.required_labels = args.required_labels;
+                config.required_labels = args.required_labels.clone();
             }
             config.as_of = args.as_of;
             if let Some(path) = &args.aks_versions {
@@ -223,14 +253,44 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
-            let result = engine::scan(&inputs, &config);
+            let targets = match live_targets(&args) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("aksguard: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let mut results = Vec::new();
+            if !args.inputs.is_empty() {
+                let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
+                results.push(engine::scan(&inputs, &config));
+            }
+            if !targets.is_empty() {
+                use std::io::IsTerminal;
+                let options = aksguard::live::Options {
+                    chunk_size: args.chunk_size,
+                    timeout: std::time::Duration::from_secs(args.request_timeout),
+                    progress: std::io::stderr().is_terminal(),
+                    ..aksguard::live::Options::default()
+                };
+                results.extend(aksguard::live::scan(&targets, &options, &config));
+            }
             let style = Style {
                 on: args.color.enabled(),
             };
-            let code = emit(result.exit_code(), |w| match args.format {
-                Format::Json => report::json::write(&result, w),
-                Format::Table => w.write_all(report::table::render(&result, style).as_bytes()),
+            let exit = report::json::exit_code(&results);
+            let code = emit(exit, |w| match (args.format, results.as_slice()) {
+                (Format::Json, [one]) => report::json::write(one, w),
+                (Format::Json, many) => report::json::write_many(many, w),
+                (Format::Table, many) => {
+                    for (i, r) in many.iter().enumerate() {
+                        if i > 0 {
+                            w.write_all(b"\n")?;
+                        }
+                        w.write_all(report::table::render(r, style).as_bytes())?;
+                    }
+                    Ok(())
+                }
             });
             aksguard::trace::phase("report");
             return code;
@@ -343,6 +403,41 @@ fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Exi
         return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
+}
+
+/// The clusters named by `--cluster`, `--context`, `--all-contexts` and `--in-cluster`, each
+/// once, in the order given.
+fn live_targets(args: &ScanArgs) -> Result<Vec<aksguard::live::Target>, String> {
+    use aksguard::live::Target;
+    let kubeconfig = args.kubeconfig.clone();
+    let mut targets = Vec::new();
+    if args.in_cluster {
+        targets.push(Target::InCluster);
+    }
+    if args.cluster {
+        targets.push(Target::Context {
+            kubeconfig: kubeconfig.clone(),
+            context: None,
+        });
+    }
+    let mut names = args.context.clone();
+    if args.all_contexts {
+        let all = aksguard::live::contexts(kubeconfig.as_deref())?;
+        if all.is_empty() {
+            return Err("--all-contexts: the kubeconfig has no contexts".to_string());
+        }
+        names.extend(all);
+    }
+    for name in names {
+        let t = Target::Context {
+            kubeconfig: kubeconfig.clone(),
+            context: Some(name),
+        };
+        if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    Ok(targets)
 }
 
 fn parse_date(s: &str) -> Result<aksguard::aks::versions::Date, String> {

@@ -34,6 +34,8 @@ fn checked_controls() -> Vec<&'static str> {
 fn verdicts(control: &str) -> (BTreeMap<String, Status>, Vec<String>) {
     let config = Config {
         include_passed: true,
+        // Version support (CP-006 on Nodes) is judged on a fixed date, not on today.
+        as_of: Some(aksguard::aks::versions::Date::parse("2026-06-01").unwrap()),
         ..Config::default()
     };
     let result = scan(&[Input::Path(fixture(control))], &config);

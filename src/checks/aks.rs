@@ -514,6 +514,86 @@ fn node_os_upgrade_channel(c: &Cluster, _: &AksCtx, out: &mut Vec<AksVerdict>) {
     );
 }
 
+/// The verdict of CP-006 on one Kubernetes version (`1.30.4`, `v1.30.4`): supported, in
+/// long-term support (`lts`: the cluster has the plan), or not.
+pub fn version_verdict(
+    ctx: &AksCtx,
+    text: &str,
+    lts: bool,
+    subject: &str,
+    supported: &str,
+) -> (Status, String) {
+    match ctx.calendar.support(text, ctx.as_of) {
+        Support::Supported { minor, until } => (
+            Status::Pass,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) is supported on AKS as of {}{}",
+                ctx.as_of,
+                until.map(|u| format!(" until {u}")).unwrap_or_default()
+            ),
+        ),
+        Support::LongTermSupport {
+            minor,
+            since,
+            until,
+        } if lts => (
+            Status::Pass,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) left standard support on {since} and is covered by the cluster's long-term support plan until {until}",
+            ),
+        ),
+        Support::LongTermSupport {
+            minor,
+            since,
+            until,
+        } => (
+            Status::Fail,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) left standard support on {since}; only clusters on the Premium tier with supportPlan AKSLongTermSupport are supported until {until}; supported minor versions as of {}: {supported}",
+                ctx.as_of
+            ),
+        ),
+        Support::EndOfLife { minor, since } => (
+            Status::Fail,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) reached its AKS end of life on {since}; supported minor versions as of {}: {supported}",
+                ctx.as_of
+            ),
+        ),
+        Support::NotYetGa { minor } => (
+            Status::Fail,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) is not generally available on AKS as of {} (preview versions are not supported for production)",
+                ctx.as_of
+            ),
+        ),
+        Support::OlderThanCalendar {
+            minor,
+            oldest,
+            since,
+        } => (
+            Status::Fail,
+            format!(
+                "{subject}Kubernetes {text} (minor {minor}) is older than {oldest}, the oldest version of the calendar{}; supported minor versions as of {}: {supported}",
+                since
+                    .map(|s| format!(", which reached its AKS end of life on {s}"))
+                    .unwrap_or_default(),
+                ctx.as_of
+            ),
+        ),
+        Support::Unknown { minor } => (
+            Status::NotEvaluated,
+            format!(
+                "{subject}Kubernetes minor version {minor} is not in the version calendar (replace it with --aks-versions)"
+            ),
+        ),
+        Support::Unparsable => (
+            Status::NotEvaluated,
+            format!("{subject}`{text}` is not a Kubernetes version"),
+        ),
+    }
+}
+
 fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
     let fix = Fix {
         az: "az aks upgrade --kubernetes-version VERSION (a supported minor version)",
@@ -549,67 +629,7 @@ fn version_support(c: &Cluster, ctx: &AksCtx, out: &mut Vec<AksVerdict>) {
             Some((Read::Default(..), _)) => {}
             Some((Read::Set(v), p)) => {
                 let text = shown(v);
-                let (status, message) = match ctx.calendar.support(&text, ctx.as_of) {
-                    Support::Supported { minor, until } => (
-                        Status::Pass,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) is supported on AKS as of {}{}",
-                            ctx.as_of,
-                            until.map(|u| format!(" until {u}")).unwrap_or_default()
-                        ),
-                    ),
-                    Support::LongTermSupport { minor, since, until } if lts => (
-                        Status::Pass,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) left standard support on {since} and is covered by the cluster's long-term support plan until {until}",
-                        ),
-                    ),
-                    Support::LongTermSupport { minor, since, until } => (
-                        Status::Fail,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) left standard support on {since}; only clusters on the Premium tier with supportPlan AKSLongTermSupport are supported until {until}; supported minor versions as of {}: {supported}",
-                            ctx.as_of
-                        ),
-                    ),
-                    Support::EndOfLife { minor, since } => (
-                        Status::Fail,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) reached its AKS end of life on {since}; supported minor versions as of {}: {supported}",
-                            ctx.as_of
-                        ),
-                    ),
-                    Support::NotYetGa { minor } => (
-                        Status::Fail,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) is not generally available on AKS as of {} (preview versions are not supported for production)",
-                            ctx.as_of
-                        ),
-                    ),
-                    Support::OlderThanCalendar {
-                        minor,
-                        oldest,
-                        since,
-                    } => (
-                        Status::Fail,
-                        format!(
-                            "{subject}Kubernetes {text} (minor {minor}) is older than {oldest}, the oldest version of the calendar{}; supported minor versions as of {}: {supported}",
-                            since
-                                .map(|s| format!(", which reached its AKS end of life on {s}"))
-                                .unwrap_or_default(),
-                            ctx.as_of
-                        ),
-                    ),
-                    Support::Unknown { minor } => (
-                        Status::NotEvaluated,
-                        format!(
-                            "{subject}Kubernetes minor version {minor} is not in the version calendar (replace it with --aks-versions)"
-                        ),
-                    ),
-                    Support::Unparsable => (
-                        Status::NotEvaluated,
-                        format!("{subject}`{text}` is not a Kubernetes version"),
-                    ),
-                };
+                let (status, message) = version_verdict(ctx, &text, lts, &subject, &supported);
                 j.verdict(status, &p, message);
             }
         }

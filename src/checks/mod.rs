@@ -10,7 +10,7 @@ pub mod workload;
 use std::sync::{Arc, LazyLock};
 
 use crate::config::Config;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, WORKLOADS};
 use crate::k8s::Object;
 use crate::k8s::workload::{PodSpec, pod_spec};
 use crate::model::Status;
@@ -78,6 +78,9 @@ impl Verdicts {
 pub struct ObjectCheck {
     /// Control id in the catalogue.
     pub control: &'static str,
+    /// Kinds the check judges (any API group; [`WORKLOADS`] for every kind with a pod spec).
+    /// When a live cluster refuses to list one of them, the control is not evaluated.
+    pub kinds: &'static [&'static str],
     pub run: fn(&Object, &Ctx, &mut Verdicts),
 }
 
@@ -146,6 +149,25 @@ impl InvVerdict {
     }
 }
 
+/// The kinds [`WORKLOADS`] stands for: every built-in kind with a pod spec.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+/// Whether a check that lists `kinds` reads objects of `kind`.
+pub fn reads_kind(kinds: &[&str], kind: &str) -> bool {
+    kinds
+        .iter()
+        .any(|k| *k == kind || (*k == WORKLOADS && WORKLOAD_KINDS.contains(&kind)))
+}
+
 /// Per-object checks of every family, one per control, in registry order.
 pub fn object_checks() -> &'static [ObjectCheck] {
     static ALL: LazyLock<Vec<ObjectCheck>> = LazyLock::new(|| {
@@ -154,6 +176,7 @@ pub fn object_checks() -> &'static [ObjectCheck] {
             .chain(cluster::object_checks())
             .map(|c| ObjectCheck {
                 control: c.control,
+                kinds: c.kinds,
                 run: c.run,
             })
             .collect()
@@ -170,90 +193,112 @@ pub fn inventory_checks() -> Vec<&'static InventoryCheck> {
 pub static WORKLOAD_CHECKS: &[ObjectCheck] = &[
     ObjectCheck {
         control: "WL-001",
+        kinds: &[WORKLOADS],
         run: pod::run_as_non_root,
     },
     ObjectCheck {
         control: "WL-002",
+        kinds: &[WORKLOADS],
         run: pod::privileged,
     },
     ObjectCheck {
         control: "WL-003",
+        kinds: &[WORKLOADS],
         run: pod::privilege_escalation,
     },
     ObjectCheck {
         control: "WL-004",
+        kinds: &[WORKLOADS],
         run: pod::capabilities_drop_all,
     },
     ObjectCheck {
         control: "WL-005",
+        kinds: &[WORKLOADS],
         run: pod::dangerous_capabilities,
     },
     ObjectCheck {
         control: "WL-006",
+        kinds: &[WORKLOADS],
         run: pod::read_only_root_filesystem,
     },
     ObjectCheck {
         control: "WL-007",
+        kinds: &[WORKLOADS],
         run: pod::host_namespaces,
     },
     ObjectCheck {
         control: "WL-008",
+        kinds: &[WORKLOADS],
         run: pod::host_path,
     },
     ObjectCheck {
         control: "WL-009",
+        kinds: &[WORKLOADS],
         run: pod::host_ports,
     },
     ObjectCheck {
         control: "WL-010",
+        kinds: &[WORKLOADS],
         run: pod::seccomp,
     },
     ObjectCheck {
         control: "WL-011",
+        kinds: &[WORKLOADS],
         run: pod::apparmor_selinux,
     },
     ObjectCheck {
         control: "WL-012",
+        kinds: &[WORKLOADS],
         run: pod::sysctls,
     },
     ObjectCheck {
         control: "WL-013",
+        kinds: &[WORKLOADS],
         run: workload::resources,
     },
     ObjectCheck {
         control: "WL-014",
+        kinds: &[WORKLOADS],
         run: workload::probes,
     },
     ObjectCheck {
         control: "WL-015",
+        kinds: &[WORKLOADS],
         run: pod::pss_baseline,
     },
     ObjectCheck {
         control: "WL-016",
+        kinds: &[WORKLOADS],
         run: pod::pss_restricted,
     },
     ObjectCheck {
         control: "WL-017",
+        kinds: &[WORKLOADS],
         run: workload::default_namespace,
     },
     ObjectCheck {
         control: "ID-001",
+        kinds: &[WORKLOADS],
         run: workload::token_automount,
     },
     ObjectCheck {
         control: "ID-002",
+        kinds: &[WORKLOADS],
         run: workload::dedicated_service_account,
     },
     ObjectCheck {
         control: "SC-001",
+        kinds: &[WORKLOADS],
         run: image::tag_pinned,
     },
     ObjectCheck {
         control: "SC-002",
+        kinds: &[WORKLOADS],
         run: image::digest_pinned,
     },
     ObjectCheck {
         control: "SC-003",
+        kinds: &[WORKLOADS],
         run: image::trusted_registries,
     },
 ];
@@ -285,8 +330,8 @@ pub(crate) fn run_on(
         Path::root(),
         crate::k8s::Provenance {
             file: Arc::from("test.yaml"),
-            document: 0,
-            line: 1,
+            document: Some(0),
+            line: Some(1),
         },
     );
     let config = Config::default();

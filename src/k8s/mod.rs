@@ -49,9 +49,11 @@ const CLUSTER_SCOPED: &[&str] = &[
 /// Where a Kubernetes object came from.
 #[derive(Debug, Clone)]
 pub struct Provenance {
+    /// The file, or for a live cluster `CONTEXT:API-PATH` of the object.
     pub file: Arc<str>,
-    pub document: u32,
-    pub line: u32,
+    /// Index of the document in its file (None for objects read from an API).
+    pub document: Option<u32>,
+    pub line: Option<u32>,
 }
 
 /// One Kubernetes object (an item of a `List` is an object of its own).
@@ -161,8 +163,8 @@ impl Object {
     pub fn location(&self, path: &Path) -> Location {
         Location {
             file: self.provenance.file.clone(),
-            line: path.line(&self.spans).or(Some(self.provenance.line)),
-            document: Some(self.provenance.document),
+            line: path.line(&self.spans).or(self.provenance.line),
+            document: self.provenance.document,
             path: Some(path.pointer())
                 .filter(|p| !p.is_empty())
                 .map(Arc::from),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::{Automation, Control, Evidence, Layer};
-use crate::engine::{ControlResult, Counts, InputStats, ScanResult};
+use crate::engine::{ControlResult, Counts, InputStats, ScanResult, Source};
 use crate::model::{Finding, InputError, Note, Severity, Status};
 
 /// Catalogue fields of a control, shared by `scan` and `controls --format json`.
@@ -90,6 +90,7 @@ pub fn summary(r: &ScanResult) -> Summary {
 #[derive(Serialize)]
 struct Report<'a> {
     tool: Tool,
+    source: &'a Source,
     summary: Summary,
     inputs: InputStats,
     controls: Vec<ControlOut<'a>>,
@@ -122,6 +123,7 @@ pub fn write(r: &ScanResult, out: &mut dyn std::io::Write) -> std::io::Result<()
             name: "aksguard",
             version: env!("CARGO_PKG_VERSION"),
         },
+        source: &r.source,
         summary: summary(r),
         inputs: r.stats,
         controls: r.controls.iter().map(control_out).collect(),
@@ -185,6 +187,40 @@ fn indent(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Several reports (files and clusters scanned in one run): `{"tool", "exit_code", "scans":
+/// [report, ...]}`, each report as [`write`] gives it, in the order of the scans.
+pub fn write_many(results: &[ScanResult], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let exit_code = exit_code(results);
+    write!(
+        out,
+        "{{\n  \"tool\": {{\n    \"name\": \"aksguard\",\n    \"version\": \"{}\"\n  }},\n  \"exit_code\": {exit_code},\n  \"scans\": [",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    for (i, r) in results.iter().enumerate() {
+        let mut one = Vec::new();
+        write(r, &mut one)?;
+        while one.last() == Some(&b'\n') {
+            one.pop();
+        }
+        let mut buf = Vec::with_capacity(one.len() + one.len() / 8);
+        indent(&one, &mut buf);
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(&buf)?;
+    }
+    out.write_all(b"\n  ]\n}\n")
+}
+
+/// The exit code of several scans: 2 when any could not be read in full, else 1 when any
+/// failed, else 0.
+pub fn exit_code(results: &[ScanResult]) -> i32 {
+    let codes: Vec<i32> = results.iter().map(ScanResult::exit_code).collect();
+    if codes.contains(&2) {
+        2
+    } else {
+        codes.into_iter().max().unwrap_or(0)
+    }
+}
+
 /// The report as a string (tests and small outputs).
 pub fn render(r: &ScanResult) -> String {
     let mut buf = Vec::new();
@@ -205,6 +241,7 @@ mod tests {
                 name: "aksguard",
                 version: env!("CARGO_PKG_VERSION"),
             },
+            source: &r.source,
             summary: summary(r),
             inputs: r.stats,
             controls: r.controls.iter().map(control_out).collect(),

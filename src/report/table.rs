@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Style;
 use crate::catalog::Layer;
-use crate::engine::{ControlResult, ScanResult};
+use crate::engine::{ControlResult, ScanResult, Source};
 use crate::model::{Finding, Status};
 
 fn symbol(st: Style, s: Status) -> String {
@@ -20,9 +20,11 @@ fn symbol(st: Style, s: Status) -> String {
 
 fn location(f: &Finding) -> String {
     match &f.location {
-        Some(l) => match l.line {
-            Some(line) => format!("{}:{}", l.file, line),
-            None => l.file.to_string(),
+        Some(l) => match (l.line, &l.path) {
+            (Some(line), _) => format!("{}:{}", l.file, line),
+            // Objects read from an API have no lines: name the field.
+            (None, Some(p)) if l.document.is_none() => format!("{}#{}", l.file, p),
+            (None, _) => l.file.to_string(),
         },
         None => String::new(),
     }
@@ -31,21 +33,43 @@ fn location(f: &Finding) -> String {
 pub fn render(r: &ScanResult, st: Style) -> String {
     let mut out = String::new();
     let s = r.stats;
-    let _ = writeln!(
-        out,
-        "{} {} — {} file{}, {} object{}{}",
-        st.bold("aksguard"),
-        env!("CARGO_PKG_VERSION"),
-        s.files,
-        if s.files == 1 { "" } else { "s" },
-        s.objects,
-        if s.objects == 1 { "" } else { "s" },
-        match s.clusters {
-            0 => String::new(),
-            1 => ", 1 AKS cluster".to_string(),
-            n => format!(", {n} AKS clusters"),
-        },
-    );
+    if let Source::Cluster {
+        context,
+        server,
+        version,
+    } = &r.source
+    {
+        let _ = writeln!(
+            out,
+            "{} {} — cluster {} ({}{}), {} object{}",
+            st.bold("aksguard"),
+            env!("CARGO_PKG_VERSION"),
+            st.bold(context),
+            server,
+            version
+                .as_ref()
+                .map(|v| format!(", Kubernetes {v}"))
+                .unwrap_or_default(),
+            s.objects,
+            if s.objects == 1 { "" } else { "s" },
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} {} — {} file{}, {} object{}{}",
+            st.bold("aksguard"),
+            env!("CARGO_PKG_VERSION"),
+            s.files,
+            if s.files == 1 { "" } else { "s" },
+            s.objects,
+            if s.objects == 1 { "" } else { "s" },
+            match s.clusters {
+                0 => String::new(),
+                1 => ", 1 AKS cluster".to_string(),
+                n => format!(", {n} AKS clusters"),
+            },
+        );
+    }
     for layer in Layer::ALL {
         let controls: Vec<&ControlResult> = r
             .controls

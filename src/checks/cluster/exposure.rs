@@ -10,10 +10,12 @@ use crate::k8s::Object;
 pub static OBJECT_CHECKS: &[ObjectCheck] = &[
     ObjectCheck {
         control: "NE-004",
+        kinds: &["Service"],
         run: service_exposure,
     },
     ObjectCheck {
         control: "NE-006",
+        kinds: &["Ingress", "Gateway"],
         run: ingress_tls,
     },
 ];

@@ -12,6 +12,7 @@ use crate::model::Status;
 /// Per-object checks of this family.
 pub static OBJECT_CHECKS: &[ObjectCheck] = &[ObjectCheck {
     control: "AD-005",
+    kinds: &["Namespace", WORKLOADS],
     run: required_labels,
 }];
 

@@ -13,6 +13,15 @@ use crate::model::Status;
 /// Per-object checks of this family.
 pub static OBJECT_CHECKS: &[ObjectCheck] = &[ObjectCheck {
     control: "ID-008",
+    kinds: &[
+        "AzureIdentity",
+        "AzureIdentityBinding",
+        "AzurePodIdentityException",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        WORKLOADS,
+    ],
     run: no_static_azure_credentials,
 }];
 

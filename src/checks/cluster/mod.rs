@@ -8,6 +8,7 @@ pub mod identity;
 pub mod mesh;
 pub mod namespaces;
 pub mod network;
+pub mod nodes;
 pub mod rbac;
 pub mod resilience;
 pub mod secrets;
@@ -27,6 +28,7 @@ macro_rules! families {
             mesh::$list,
             governance::$list,
             resilience::$list,
+            nodes::$list,
         ]
     };
 }

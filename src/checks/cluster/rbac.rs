@@ -1010,8 +1010,8 @@ mod tests {
             Path::root(),
             Provenance {
                 file: Arc::from("t.yaml"),
-                document: 0,
-                line: 1,
+                document: Some(0),
+                line: Some(1),
             },
         )
     }

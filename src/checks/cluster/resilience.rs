@@ -209,8 +209,8 @@ mod tests {
             crate::spans::Path::root(),
             crate::k8s::Provenance {
                 file: Arc::from("t.yaml"),
-                document: 0,
-                line: 1,
+                document: Some(0),
+                line: Some(1),
             },
         )
     }

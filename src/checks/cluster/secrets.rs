@@ -5,20 +5,24 @@
 use serde_json::Value;
 
 use super::super::{Ctx, InventoryCheck, ObjectCheck, Verdicts, with_pod};
+use crate::inventory::WORKLOADS;
 use crate::k8s::Object;
 
 /// Per-object checks of this family.
 pub static OBJECT_CHECKS: &[ObjectCheck] = &[
     ObjectCheck {
         control: "SH-004",
+        kinds: &["Secret"],
         run: secret_manifests,
     },
     ObjectCheck {
         control: "SH-006",
+        kinds: &["ConfigMap", WORKLOADS],
         run: configmap_secrets,
     },
     ObjectCheck {
         control: "SH-003",
+        kinds: &["SecretProviderClass", WORKLOADS],
         run: secret_provider_class_identity,
     },
 ];
