@@ -36,6 +36,86 @@ impl Resource {
     }
 }
 
+/// The API groups each kind the checks read is taken from, with its resource name (kinds of
+/// the same name in other groups, such as Istio's `Gateway`, are not the ones the checks
+/// judge). `deploy/aksguard-reader.yaml` grants exactly these (a test keeps them in step).
+pub const RESOURCES: &[(&str, &str, &str)] = &[
+    ("Namespace", "", "namespaces"),
+    ("Node", "", "nodes"),
+    ("Pod", "", "pods"),
+    ("ReplicationController", "", "replicationcontrollers"),
+    ("Service", "", "services"),
+    ("ServiceAccount", "", "serviceaccounts"),
+    ("ConfigMap", "", "configmaps"),
+    ("Secret", "", "secrets"),
+    ("ResourceQuota", "", "resourcequotas"),
+    ("LimitRange", "", "limitranges"),
+    ("Deployment", "apps", "deployments"),
+    ("StatefulSet", "apps", "statefulsets"),
+    ("DaemonSet", "apps", "daemonsets"),
+    ("ReplicaSet", "apps", "replicasets"),
+    ("Job", "batch", "jobs"),
+    ("CronJob", "batch", "cronjobs"),
+    ("Ingress", "networking.k8s.io", "ingresses"),
+    ("NetworkPolicy", "networking.k8s.io", "networkpolicies"),
+    ("PodDisruptionBudget", "policy", "poddisruptionbudgets"),
+    ("Role", "rbac.authorization.k8s.io", "roles"),
+    ("RoleBinding", "rbac.authorization.k8s.io", "rolebindings"),
+    ("ClusterRole", "rbac.authorization.k8s.io", "clusterroles"),
+    (
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io",
+        "clusterrolebindings",
+    ),
+    (
+        "ValidatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    ),
+    (
+        "MutatingWebhookConfiguration",
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+    ),
+    (
+        "ValidatingAdmissionPolicyBinding",
+        "admissionregistration.k8s.io",
+        "validatingadmissionpolicybindings",
+    ),
+    ("ClusterPolicy", "kyverno.io", "clusterpolicies"),
+    ("Policy", "kyverno.io", "policies"),
+    (
+        "PeerAuthentication",
+        "security.istio.io",
+        "peerauthentications",
+    ),
+    (
+        "SecretProviderClass",
+        "secrets-store.csi.x-k8s.io",
+        "secretproviderclasses",
+    ),
+    ("Gateway", "gateway.networking.k8s.io", "gateways"),
+    ("AzureIdentity", "aadpodidentity.k8s.io", "azureidentities"),
+    (
+        "AzureIdentityBinding",
+        "aadpodidentity.k8s.io",
+        "azureidentitybindings",
+    ),
+    (
+        "AzurePodIdentityException",
+        "aadpodidentity.k8s.io",
+        "azurepodidentityexceptions",
+    ),
+];
+
+/// Whether the checks read `kind` of `group`.
+fn wanted_in(kinds: &BTreeSet<&str>, group: &str, kind: &str) -> bool {
+    kinds.contains(kind)
+        && RESOURCES.iter().any(|(k, g, _)| {
+            *k == kind && (*g == group || (kind == "Ingress" && group == "extensions"))
+        })
+}
+
 /// What discovery found.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -209,7 +289,7 @@ pub async fn plan(client: &kube::Client, timeout: Duration, context: &str) -> Pl
             if r.name.contains('/') || !r.verbs.iter().any(|v| v == "list") {
                 continue;
             }
-            let want = kinds.contains(r.kind.as_str())
+            let want = wanted_in(kinds, group, &r.kind)
                 || (*constraints && group == "constraints.gatekeeper.sh");
             if want && seen.insert((group.to_string(), r.kind.clone())) {
                 plan.resources.push(Arc::new(Resource {
@@ -243,4 +323,54 @@ fn kinds_of_group(group: &str) -> bool {
             | "gateway.networking.k8s.io"
             | "aadpodidentity.k8s.io"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_the_checks_read_has_its_group() {
+        let (kinds, constraints) = wanted();
+        assert!(*constraints);
+        for k in kinds {
+            assert!(
+                RESOURCES.iter().any(|(kind, _, _)| kind == k),
+                "{k} is read by a check but not in RESOURCES (nor granted by deploy/aksguard-reader.yaml)"
+            );
+        }
+    }
+
+    /// deploy/aksguard-reader.yaml grants list on every resource the scan may list, and no
+    /// verb that writes.
+    #[test]
+    fn the_shipped_cluster_role_grants_what_the_scan_lists() {
+        let text = include_str!("../../deploy/aksguard-reader.yaml");
+        let role = text.split("\n---\n").next().unwrap();
+        let role: serde_json::Value = serde_saphyr::from_str(role).unwrap();
+        assert_eq!(role["kind"], "ClusterRole");
+        let rules = role["rules"].as_array().unwrap();
+        let grants = |group: &str, resource: &str| {
+            rules.iter().any(|r| {
+                let has = |key: &str, v: &str| {
+                    r[key]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == v || x == "*"))
+                };
+                has("apiGroups", group) && has("resources", resource) && has("verbs", "list")
+            })
+        };
+        for (kind, group, plural) in RESOURCES {
+            assert!(
+                grants(group, plural),
+                "{kind}: {group}/{plural} not granted"
+            );
+        }
+        assert!(grants("constraints.gatekeeper.sh", "k8srequiredlabels"));
+        for r in rules {
+            for v in r["verbs"].as_array().unwrap() {
+                assert!(v == "get" || v == "list", "verb {v} in {r}");
+            }
+        }
+    }
 }
