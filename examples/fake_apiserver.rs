@@ -37,7 +37,8 @@ struct Args {
     /// Serve discovery from this recording directory and every list from --objects.
     #[arg(long, value_name = "DIR", requires = "objects")]
     synthetic: Option<PathBuf>,
-    /// JSON array of objects, or an object with `items` (`kind: List`).
+    /// JSON array of objects, or an object with `items` (`kind: List`), or a YAML stream
+    /// (`.yaml`, `.yml`).
     #[arg(long, value_name = "FILE.json", requires = "synthetic")]
     objects: Option<PathBuf>,
     /// Accept bearer token T as IDENTITY (admin, lowpriv, ...); repeatable.
@@ -72,6 +73,27 @@ fn parse_token(s: &str) -> Result<(String, String), String> {
 fn read_objects(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    // A YAML stream (the benchmark corpus): every document with a kind, parsed by aksguard's
+    // own loader.
+    if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        let mut out = Vec::new();
+        let mut error = None;
+        aksguard::load::yaml::parse_stream(&text, 1, 0, |doc| match doc {
+            // The items of a `kind: List` are objects of their own.
+            Ok(d) if d.value.get("kind").and_then(|k| k.as_str()) == Some("List") => {
+                if let Some(serde_json::Value::Array(items)) = d.value.get("items") {
+                    out.extend(items.iter().cloned());
+                }
+            }
+            Ok(d) if d.value.get("kind").is_some() => out.push(d.value),
+            Ok(_) => {}
+            Err(e) => error = Some(format!("{}:{}: {}", path.display(), e.line, e.message)),
+        });
+        return match error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        };
+    }
     match serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))? {
         serde_json::Value::Array(items) => Ok(items),
         serde_json::Value::Object(mut list) => match list.remove("items") {

@@ -273,7 +273,7 @@ fn scan_one(
     bar.set_message("connecting");
     bar.enable_steady_tick(Duration::from_millis(120));
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Page>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Page>(2);
     let fetcher = Fetcher {
         context: context.clone(),
         server: server.clone(),
