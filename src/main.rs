@@ -79,6 +79,8 @@ enum Format {
 }
 
 #[derive(Args)]
+#[command(override_usage = "aksguard scan [OPTIONS] <PATH>...\n       \
+    aksguard scan [OPTIONS] --cluster | --context NAME... | --all-contexts | --in-cluster")]
 struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input. Directories are searched
     /// recursively for .yaml, .yml, .json, .tf and .tfvars files (hidden folders are skipped); a
@@ -410,6 +412,12 @@ fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Exi
 fn live_targets(args: &ScanArgs) -> Result<Vec<aksguard::live::Target>, String> {
     use aksguard::live::Target;
     let kubeconfig = args.kubeconfig.clone();
+    if kubeconfig.is_some() && !(args.cluster || args.all_contexts || !args.context.is_empty()) {
+        return Err(
+            "--kubeconfig names the clusters to scan: add --cluster, --context NAME or --all-contexts"
+                .to_string(),
+        );
+    }
     let mut targets = Vec::new();
     if args.in_cluster {
         targets.push(Target::InCluster);
