@@ -596,3 +596,77 @@ fn same_cluster_same_bytes() {
     assert!(a.len() > 10_000);
     assert_eq!(a, run());
 }
+
+#[test]
+fn hostile_objects_from_an_api_are_judged_or_skipped_never_a_crash() {
+    let deep = (0..200).fold(serde_json::json!("x"), |v, _| serde_json::json!([v]));
+    let objects = vec![
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "spec-is-a-string", "namespace": "a"}, "spec": "oops"}),
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": 5, "namespace": ["a"]}, "spec": {"containers": "none"}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "deep", "namespace": "a"},
+            "spec": {"containers": [{"name": "c", "image": "x", "args": deep}]}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "namespace": "a",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                    "{\"data\":{\"pw\":\"aHVudGVyMi1zdXBlci1zZWNyZXQ=\"}}"}},
+            "type": "Opaque", "data": {"pw": "aHVudGVyMi1zdXBlci1zZWNyZXQ="}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cm", "namespace": "a"},
+            "data": {"DB_PASSWORD": "hunter2-super-secret"}}),
+    ];
+    let srv = FakeApiServer::start(
+        Source::Synthetic {
+            discovery: recording(),
+            objects,
+        },
+        Options {
+            tokens: vec![(ADMIN.to_string(), "admin".to_string())],
+            anonymous: None,
+            delay: Duration::ZERO,
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kc = write(
+        dir.path(),
+        "kubeconfig",
+        &srv.kubeconfig("hostile", Some(ADMIN)),
+    );
+    for format in ["json", "table"] {
+        let (code, out, err) = aksguard(&[
+            "scan",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--cluster",
+            "--include-passed",
+            "-f",
+            format,
+        ]);
+        assert!(code == 0 || code == 1 || code == 2, "exit {code}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for secret in ["hunter2-super-secret", "aHVudGVyMi1zdXBlci1zZWNyZXQ="] {
+            assert!(
+                !out.contains(secret),
+                "{format} output prints a secret value"
+            );
+        }
+        if format == "json" {
+            let v: Value = serde_json::from_str(&out).unwrap();
+            // The Deployment, the Secret and the ConfigMap are judged; the page of Pods holds
+            // an object nested deeper than the JSON reader allows (128 levels), so the Pods
+            // are reported as unreadable (with their API path), and the controls reading them
+            // are not evaluated.
+            assert_eq!(v["inputs"]["objects"], 3, "{}", v["inputs"]);
+            assert_eq!(code, 2);
+            let errors = v["errors"].to_string();
+            assert!(
+                errors.contains("hostile:/api/v1/pods") && errors.contains("recursion limit"),
+                "{errors}"
+            );
+            // The ConfigMap's credential is reported by key, without its value.
+            assert!(out.contains("DB_PASSWORD"));
+        }
+    }
+}

@@ -778,10 +778,16 @@ impl Fetcher {
                     reason,
                 };
             }
-            let next = serde_json::from_slice::<Head>(&body)
-                .ok()
-                .and_then(|h| h.metadata.next)
-                .filter(|t| !t.is_empty());
+            let next = match serde_json::from_slice::<Head>(&body) {
+                Ok(h) => h.metadata.next.filter(|t| !t.is_empty()),
+                Err(e) => {
+                    return ListOutcome::Unavailable {
+                        kind: res.kind.clone(),
+                        path: base,
+                        reason: format!("the answer is not a JSON list: {e}"),
+                    };
+                }
+            };
             if tx
                 .send(Page {
                     resource: res.clone(),
