@@ -222,12 +222,7 @@ pub fn scan(inputs: &[Input], config: &Config) -> ScanResult {
     // that are checked in parallel too.
     let ids: Vec<&'static str> = object_checks()
         .iter()
-        .map(|c| {
-            catalog
-                .control(c.control)
-                .map(|c| c.id.as_str())
-                .unwrap_or(c.control)
-        })
+        .map(|c| control_id(catalog, c.control))
         .collect();
     let ctx = Ctx { config };
     // Results accumulate per worker (fold) and are merged once per worker pair (reduce), rather
@@ -332,12 +327,7 @@ pub fn scan_batches<B: Send>(
     };
     let ids: Vec<&'static str> = object_checks()
         .iter()
-        .map(|c| {
-            catalog
-                .control(c.control)
-                .map(|c| c.id.as_str())
-                .unwrap_or(c.control)
-        })
+        .map(|c| control_id(catalog, c.control))
         .collect();
     let active: Vec<bool> = object_checks()
         .iter()
@@ -487,10 +477,7 @@ fn finish(
         (check.run)(&inventory, &ctx, &mut verdicts);
         crate::trace::phase(check.control);
         let control = check.control;
-        let id = catalog
-            .control(control)
-            .map(|c| c.id.as_str())
-            .unwrap_or(control);
+        let id = control_id(catalog, control);
         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
         let (findings, counts, strings) = &mut *guard;
         let n = counts.entry(id).or_default();
@@ -587,10 +574,7 @@ fn finish(
                 id: cluster.id().map(str::to_string),
             });
             for (control, verdicts) in results {
-                let id = catalog
-                    .control(control)
-                    .map(|c| c.id.as_str())
-                    .unwrap_or(control);
+                let id = control_id(catalog, control);
                 aks_controls.insert(id);
                 let n = counts.entry(id).or_default();
                 for v in verdicts {
@@ -635,10 +619,7 @@ fn finish(
     let mut source = Source::Files;
     if let Some(facts) = live {
         for v in facts.verdicts {
-            let id = catalog
-                .control(v.control)
-                .map(|c| c.id.as_str())
-                .unwrap_or(v.control);
+            let id = control_id(catalog, v.control);
             let n = counts.entry(id).or_default();
             if !n.count(v.status, config.include_passed) {
                 continue;
@@ -1174,6 +1155,14 @@ fn check_object_with(
             });
         }
     }
+}
+
+/// The catalogue's own copy of a check's control id (shared by every finding), or the check's.
+fn control_id(catalog: &'static Catalog, control: &'static str) -> &'static str {
+    catalog
+        .control(control)
+        .map(|c| c.id.as_str())
+        .unwrap_or(control)
 }
 
 fn add_counts(a: &mut Counts, b: &Counts) {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::super::{Ctx, InvVerdict, InventoryCheck, ObjectCheck, Verdicts};
+use super::super::{Ctx, InvVerdict, InventoryCheck, ObjectCheck, Verdicts, WORKLOAD_KINDS};
 use crate::inventory::{Inventory, WORKLOADS};
 use crate::k8s::Object;
 use crate::model::Status;
@@ -23,19 +23,6 @@ pub static INVENTORY_CHECKS: &[InventoryCheck] = &[InventoryCheck {
     run: quotas_and_limits,
 }];
 
-/// Kinds whose objects carry ownership labels (workloads and namespaces).
-const LABELLED_KINDS: &[&str] = &[
-    "Namespace",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "Pod",
-];
-
 /// Namespaces managed by Kubernetes or AKS, not by application teams.
 const SYSTEM_NAMESPACES: &[&str] = &[
     "kube-system",
@@ -49,7 +36,9 @@ const SYSTEM_NAMESPACES: &[&str] = &[
 
 /// Every configured label present with a non-empty value on namespaces and workloads.
 fn required_labels(obj: &Object, ctx: &Ctx, out: &mut Verdicts) {
-    if !LABELLED_KINDS.contains(&obj.kind()) || ctx.config.required_labels.is_empty() {
+    if !(obj.kind() == "Namespace" || WORKLOAD_KINDS.contains(&obj.kind()))
+        || ctx.config.required_labels.is_empty()
+    {
         return;
     }
     if obj.kind() == "Namespace" && SYSTEM_NAMESPACES.contains(&obj.name()) {
