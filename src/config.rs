@@ -23,8 +23,15 @@ pub struct Config {
     pub aks: AksOptions,
     /// The Kubernetes version calendar (`--aks-versions`); the built-in one when None.
     pub aks_calendar: Option<Arc<Calendar>>,
-    /// The date version support is judged on (`--as-of`); today when None.
+    /// The date version support, waivers and attestations are judged on (`--as-of`); today
+    /// when None.
     pub as_of: Option<Date>,
+    /// Groups (and users) that hold cluster-admin rights by design (RBAC controls).
+    pub admin_groups: Vec<String>,
+    /// Namespaces run by the platform, exempt from the application-namespace controls.
+    pub system_namespaces: Vec<String>,
+    /// Waivers, overrides, enabled controls and attestations (`.aksguard.yaml`).
+    pub policy: Arc<crate::policy::Policy>,
 }
 
 pub const DEFAULT_REGISTRIES: &[&str] = &["*.azurecr.io", "mcr.microsoft.com"];
@@ -46,6 +53,12 @@ impl Default for Config {
             aks: AksOptions::default(),
             aks_calendar: None,
             as_of: None,
+            admin_groups: Vec::new(),
+            system_namespaces: crate::checks::cluster::namespaces::SYSTEM_NAMESPACES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            policy: Arc::default(),
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct Counts {
     pub fail: u64,
     #[serde(rename = "not-evaluated")]
     pub not_evaluated: u64,
+    /// Failures accepted by a waiver (not counted in `fail`).
+    pub waived: u64,
 }
 
 impl Counts {
@@ -77,10 +79,15 @@ pub struct ControlResult {
     #[serde(skip)]
     pub control: &'static Control,
     pub status: Status,
+    /// The severity in force: the catalogue's, or the configuration's override.
+    pub severity: Severity,
     /// Why the status is what it is, when it is not a plain pass or fail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub counts: Counts,
+    /// The attestation that answers this control, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Arc<crate::policy::Attestation>>,
 }
 
 /// What was read.
@@ -121,6 +128,12 @@ pub struct ScanResult {
     pub fail_on: Severity,
     /// Effective rights per RBAC subject, when asked for (`Config::rbac_inventory`).
     pub rbac: Option<Vec<crate::checks::cluster::rbac::model::SubjectRights>>,
+    /// Every item of the source checklists with its status, in the checklists' own order.
+    pub items: Vec<crate::policy::ItemResult>,
+    /// Scores per layer, overall and per checklist.
+    pub scores: crate::policy::Scores,
+    /// What the configuration and attestations did (waivers, overrides, answers).
+    pub policy: crate::policy::PolicyReport,
 }
 
 impl ScanResult {
@@ -165,6 +178,8 @@ struct Partial {
     strings: Interner,
     /// AKS configuration set aside for assembly once every file is read.
     aks: Vec<AksEvidence>,
+    /// Waiver annotations of the objects checked.
+    waivers: Vec<crate::policy::AnnotationWaiver>,
 }
 
 impl Partial {
@@ -195,6 +210,7 @@ impl Partial {
         self.bytes += other.bytes;
         self.inventory.merge(other.inventory);
         self.aks.extend(other.aks);
+        self.waivers.extend(other.waivers);
         self
     }
 }
@@ -497,6 +513,7 @@ fn finish(
                 object: Some(v.object),
                 location,
                 fix: None,
+                waiver: None,
             });
         }
     };
@@ -609,6 +626,7 @@ fn finish(
                         object: Some(object.clone()),
                         location,
                         fix: v.fix.map(|f| strings.get(&f)),
+                        waiver: None,
                     });
                 }
             }
@@ -632,6 +650,7 @@ fn finish(
                 object: Some(v.object),
                 location: Some(v.location),
                 fix: None,
+                waiver: None,
             });
         }
         errors.extend(facts.errors);
@@ -663,7 +682,7 @@ fn finish(
     findings.par_sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     crate::trace::phase("aggregate");
 
-    ScanResult {
+    let mut result = ScanResult {
         source,
         controls,
         findings,
@@ -672,7 +691,24 @@ fn finish(
         stats,
         fail_on: config.fail_on,
         rbac,
-    }
+        items: Vec::new(),
+        scores: Default::default(),
+        policy: Default::default(),
+    };
+    let mut annotations = partial.waivers;
+    annotations.sort();
+    annotations.dedup();
+    crate::policy::apply(
+        &mut result,
+        &config.policy,
+        annotations,
+        config
+            .as_of
+            .unwrap_or_else(crate::aks::versions::Date::today),
+    );
+    result.errors.sort();
+    crate::trace::phase("policy");
+    result
 }
 
 enum FileSource {
@@ -1125,6 +1161,24 @@ fn check_object_with(
     part: &mut Partial,
 ) {
     part.objects += 1;
+    if let Some(annotations) = obj.annotations() {
+        for (key, value) in annotations {
+            if key.starts_with(crate::policy::WAIVE_PREFIX) {
+                let path = obj.path(&["metadata", "annotations", key]);
+                part.waivers.push(crate::policy::AnnotationWaiver {
+                    object: obj.reference.clone(),
+                    file: obj.provenance.file.clone(),
+                    document: obj.provenance.document,
+                    line: path.line(&obj.spans).or(obj.provenance.line),
+                    key: key.clone(),
+                    value: match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                });
+            }
+        }
+    }
     let mut verdicts = Verdicts::default();
     for (i, check) in object_checks().iter().enumerate() {
         if active.is_some_and(|a| !a[i]) {
@@ -1152,6 +1206,7 @@ fn check_object_with(
                 object: Some(obj.reference.clone()),
                 location: Some(location),
                 fix: None,
+                waiver: None,
             });
         }
     }
@@ -1169,6 +1224,7 @@ fn add_counts(a: &mut Counts, b: &Counts) {
     a.pass += b.pass;
     a.fail += b.fail;
     a.not_evaluated += b.not_evaluated;
+    a.waived += b.waived;
 }
 
 /// Shares equal strings between findings: messages and field paths repeat across thousands of
@@ -1275,8 +1331,10 @@ fn aggregate(
             ControlResult {
                 control,
                 status,
+                severity: control.severity,
                 reason,
                 counts,
+                attestation: None,
             }
         })
         .collect()

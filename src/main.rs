@@ -78,6 +78,56 @@ enum Format {
     Json,
 }
 
+/// The formats of a scan report.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScanFormat {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Html,
+}
+
+impl ScanFormat {
+    /// The file name of this format in --output-dir.
+    fn file_name(self) -> &'static str {
+        match self {
+            ScanFormat::Table => "aksguard.txt",
+            ScanFormat::Json => "aksguard.json",
+            ScanFormat::Sarif => "aksguard.sarif",
+            ScanFormat::Junit => "aksguard.junit.xml",
+            ScanFormat::Markdown => "aksguard.md",
+            ScanFormat::Html => "aksguard.html",
+        }
+    }
+
+    fn write(
+        self,
+        results: &[engine::ScanResult],
+        style: Style,
+        w: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match (self, results) {
+            (ScanFormat::Json, [one]) => report::json::write(one, w),
+            (ScanFormat::Json, many) => report::json::write_many(many, w),
+            (ScanFormat::Table, many) => {
+                for (i, r) in many.iter().enumerate() {
+                    if i > 0 {
+                        w.write_all(b"\n")?;
+                    }
+                    w.write_all(report::table::render(r, style).as_bytes())?;
+                }
+                Ok(())
+            }
+            (ScanFormat::Sarif, many) => report::sarif::write(many, w),
+            (ScanFormat::Junit, many) => report::junit::write(many, w),
+            (ScanFormat::Markdown, many) => report::markdown::write(many, w),
+            (ScanFormat::Html, many) => report::html::write(many, w),
+        }
+    }
+}
+
 #[derive(Args)]
 #[command(override_usage = "aksguard scan [OPTIONS] <PATH>...\n       \
     aksguard scan [OPTIONS] --cluster | --context NAME... | --all-contexts | --in-cluster")]
@@ -116,9 +166,25 @@ struct ScanArgs {
     /// Seconds to wait for each answer of an API server before giving up on it.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Live clusters")]
     request_timeout: u64,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Output format; several separated by commas (`json,sarif,html`) with --output-dir.
+    /// table: for a terminal; json: the full result (schema in the README); sarif: SARIF 2.1.0
+    /// for GitHub code scanning and Azure DevOps; junit: JUnit XML for CI test reports;
+    /// markdown: the source checklists filled in; html: one self-contained page.
+    #[arg(
+        long,
+        short = 'f',
+        value_enum,
+        value_delimiter = ',',
+        default_value = "table"
+    )]
+    format: Vec<ScanFormat>,
+    /// Write the report to this file instead of standard output (one format).
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
+    output: Option<std::path::PathBuf>,
+    /// Write one file per format into this directory (created if missing): aksguard.txt,
+    /// aksguard.json, aksguard.sarif, aksguard.junit.xml, aksguard.md, aksguard.html.
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<std::path::PathBuf>,
     /// ARM deployment parameters file applied to every scanned ARM template (repeatable).
     /// Without it, `NAME.parameters.json` next to `NAME.json` is used, or the only parameters
     /// file of a directory that holds one template.
@@ -219,6 +285,13 @@ fn main() -> ExitCode {
     let catalog = Catalog::get();
     let (text, code) = match cli.command {
         Command::Scan(args) => {
+            let formats = match output_plan(&args) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("aksguard: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let mut config = Config {
                 fail_on: args.fail_on,
                 include_passed: args.include_passed,
@@ -277,23 +350,8 @@ fn main() -> ExitCode {
                 };
                 results.extend(aksguard::live::scan(&targets, &options, &config));
             }
-            let style = Style {
-                on: args.color.enabled(),
-            };
             let exit = report::json::exit_code(&results);
-            let code = emit(exit, |w| match (args.format, results.as_slice()) {
-                (Format::Json, [one]) => report::json::write(one, w),
-                (Format::Json, many) => report::json::write_many(many, w),
-                (Format::Table, many) => {
-                    for (i, r) in many.iter().enumerate() {
-                        if i > 0 {
-                            w.write_all(b"\n")?;
-                        }
-                        w.write_all(report::table::render(r, style).as_bytes())?;
-                    }
-                    Ok(())
-                }
-            });
+            let code = write_reports(&args, &formats, &results, exit);
             aksguard::trace::phase("report");
             return code;
         }
@@ -405,6 +463,68 @@ fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Exi
         return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
+}
+
+/// The formats of a scan, each once, checked against --output and --output-dir.
+fn output_plan(args: &ScanArgs) -> Result<Vec<ScanFormat>, String> {
+    let mut formats: Vec<ScanFormat> = Vec::new();
+    for f in &args.format {
+        if !formats.contains(f) {
+            formats.push(*f);
+        }
+    }
+    if formats.len() > 1 && args.output_dir.is_none() {
+        return Err(
+            "several formats need --output-dir DIR (one file per format); --output and standard output take one"
+                .to_string(),
+        );
+    }
+    Ok(formats)
+}
+
+/// Writes the reports: to standard output, to --output FILE, or one file per format in
+/// --output-dir. Files get no colour. The exit code is the scan's unless a report cannot be
+/// written (2).
+fn write_reports(
+    args: &ScanArgs,
+    formats: &[ScanFormat],
+    results: &[engine::ScanResult],
+    exit: i32,
+) -> ExitCode {
+    let to_file = |path: &std::path::Path, format: ScanFormat| -> Result<(), String> {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        format
+            .write(results, Style { on: false }, &mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if let Some(dir) = &args.output_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("aksguard: cannot create {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+        for &format in formats {
+            if let Err(e) = to_file(&dir.join(format.file_name()), format) {
+                eprintln!("aksguard: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        return ExitCode::from(exit as u8);
+    }
+    let format = formats.first().copied().unwrap_or(ScanFormat::Table);
+    if let Some(path) = &args.output {
+        if let Err(e) = to_file(path, format) {
+            eprintln!("aksguard: {e}");
+            return ExitCode::from(2);
+        }
+        return ExitCode::from(exit as u8);
+    }
+    let style = Style {
+        on: args.color.enabled(),
+    };
+    emit(exit, |w| format.write(results, style, w))
 }
 
 /// The clusters named by `--cluster`, `--context`, `--all-contexts` and `--in-cluster`, each

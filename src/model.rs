@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::aks::versions::Date;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -135,6 +137,57 @@ pub struct Finding {
     /// property, the Terraform argument), when the check knows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Arc<str>>,
+    /// The waiver that accepted this failure (status `waived`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Arc<Waiver>>,
+}
+
+/// A waiver: a failure accepted by a person, with why, who and until when.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Waiver {
+    /// The control it waives (catalogue id).
+    pub control: &'static str,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    /// Where it was granted: the configuration file, or an object's annotation.
+    pub origin: WaiverOrigin,
+}
+
+/// Where a waiver comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum WaiverOrigin {
+    /// An entry of `waivers:` in the configuration file, with what it selects.
+    Config {
+        file: Arc<str>,
+        line: Option<u32>,
+        /// The objects it applies to, as written (`Deployment legacy/old-agent`, `all`).
+        selects: String,
+    },
+    /// An `aksguard.io/waive.<control>` annotation on the object itself.
+    Annotation {
+        file: Arc<str>,
+        line: Option<u32>,
+        key: String,
+        object: Arc<ObjectRef>,
+    },
+}
+
+impl WaiverOrigin {
+    /// `FILE:LINE` of the waiver.
+    pub fn place(&self) -> String {
+        let (file, line) = match self {
+            WaiverOrigin::Config { file, line, .. }
+            | WaiverOrigin::Annotation { file, line, .. } => (file, line),
+        };
+        match line {
+            Some(l) => format!("{file}:{l}"),
+            None => file.to_string(),
+        }
+    }
 }
 
 impl Finding {
@@ -151,6 +204,7 @@ impl Finding {
             &self.message,
             self.severity,
             self.fix.as_deref(),
+            self.waiver.as_deref(),
         )
     }
 }

@@ -44,6 +44,8 @@ struct ControlOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     counts: Counts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attestation: Option<&'a crate::policy::Attestation>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +73,7 @@ pub fn summary(r: &ScanResult) -> Summary {
         *controls.entry(c.status).or_insert(0) += 1;
         findings.pass += c.counts.pass;
         findings.fail += c.counts.fail;
+        findings.waived += c.counts.waived;
         findings.not_evaluated += c.counts.not_evaluated;
     }
     let mut failed_by_severity: BTreeMap<Severity, u64> =
@@ -92,19 +95,25 @@ struct Report<'a> {
     tool: Tool,
     source: &'a Source,
     summary: Summary,
+    scores: &'a crate::policy::Scores,
     inputs: InputStats,
     controls: Vec<ControlOut<'a>>,
     findings: &'a [Finding],
     errors: &'a [InputError],
     notes: &'a [Note],
+    policy: &'a crate::policy::PolicyReport,
+    items: &'a [crate::policy::ItemResult],
 }
 
 fn control_out(c: &ControlResult) -> ControlOut<'_> {
+    let mut info = ControlInfo::from(c.control);
+    info.severity = c.severity;
     ControlOut {
-        info: ControlInfo::from(c.control),
+        info,
         status: c.status,
         reason: c.reason.as_deref(),
         counts: c.counts,
+        attestation: c.attestation.as_deref(),
     }
 }
 
@@ -125,11 +134,14 @@ pub fn write(r: &ScanResult, out: &mut dyn std::io::Write) -> std::io::Result<()
         },
         source: &r.source,
         summary: summary(r),
+        scores: &r.scores,
         inputs: r.stats,
         controls: r.controls.iter().map(control_out).collect(),
         findings: &[],
         errors: &r.errors,
         notes: &r.notes,
+        policy: &r.policy,
+        items: &r.items,
     };
     let frame = serde_json::to_string_pretty(&report)?;
     // The top-level key is the only one indented by exactly two spaces; nested `findings`
@@ -243,11 +255,14 @@ mod tests {
             },
             source: &r.source,
             summary: summary(r),
+            scores: &r.scores,
             inputs: r.stats,
             controls: r.controls.iter().map(control_out).collect(),
             findings: &r.findings,
             errors: &r.errors,
             notes: &r.notes,
+            policy: &r.policy,
+            items: &r.items,
         };
         let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
         assert_eq!(render(r), expected);

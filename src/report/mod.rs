@@ -1,8 +1,12 @@
 //! Reports: every format renders the same [`ScanResult`]; none computes anything of its own.
 
 pub mod catalog;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod rbac;
+pub mod sarif;
 pub mod table;
 
 use std::io::IsTerminal;

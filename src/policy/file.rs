@@ -1,0 +1,1 @@
+//! The configuration file (`.aksguard.yaml`) and the attestations file.

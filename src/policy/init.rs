@@ -1,0 +1,1 @@
+//! Templates: `aksguard config init` and `aksguard attest init`.
