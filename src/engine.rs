@@ -1319,7 +1319,10 @@ fn aggregate(
                 }
                 None if control.automation == Automation::Manual => (
                     Status::Manual,
-                    Some("answered by a person (attestation)".to_string()),
+                    Some(
+                        "open: a person answers it in an attestations file (`aksguard attest init`)"
+                            .to_string(),
+                    ),
                     Counts::default(),
                 ),
                 None => (
@@ -1383,7 +1386,7 @@ fn missing_evidence(control: &Control, has_aks: bool) -> String {
         // The evidence is read, but this version has no check for the control yet.
         "not checked automatically by this version yet".to_string()
     } else if unread.is_empty() {
-        "answered by a person (attestation)".to_string()
+        "needs a person's answer in an attestations file (`aksguard attest init`)".to_string()
     } else {
         format!("needs {} (not read by this version)", join_or(&unread))
     }

@@ -43,7 +43,7 @@ struct Cli {
 enum Command {
     /// Scan Kubernetes manifests and AKS cluster configuration (files, directories, `-` for
     /// stdin), or live clusters through the Kubernetes API, and report per control.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the control catalogue.
     Controls(ControlsArgs),
     /// Print the documentation of one control (by id such as WL-002, or name).
@@ -56,9 +56,55 @@ enum Command {
     /// Print the source checklists item by item with the controls that cover them; with inputs,
     /// scan them and show each item's status.
     Checklist(ChecklistArgs),
+    /// Write a commented default configuration file (`aksguard config init`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Write an attestations template listing every checklist item that needs a person
+    /// (`aksguard attest init`).
+    #[command(subcommand)]
+    Attest(AttestCommand),
     /// Print every subject of the scanned RoleBindings and ClusterRoleBindings with its effective
     /// rights (roles resolved, aggregated ClusterRoles expanded), for a person to review.
     Rbac(RbacArgs),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Write `.aksguard.yaml` with every setting at its default, commented.
+    Init(InitArgs),
+}
+
+#[derive(Subcommand)]
+enum AttestCommand {
+    /// Write an attestations file with an empty answer for every item that needs a person.
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// File to write (`-` for standard output). Default: `.aksguard.yaml` for `config init`,
+    /// `attestations.yaml` for `attest init`, in the current folder.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<String>,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Where the policy comes from: the configuration file and the attestations.
+#[derive(Args)]
+struct PolicyArgs {
+    /// Configuration file (default: the first `.aksguard.yaml` or `.aksguard.yml` in the folder of
+    /// the first scanned path or any folder above it; the current folder for `-` and clusters).
+    #[arg(long, value_name = "FILE", help_heading = "Policy")]
+    config: Option<std::path::PathBuf>,
+    /// Do not look for a configuration file.
+    #[arg(long, conflicts_with = "config", help_heading = "Policy")]
+    no_config: bool,
+    /// Attestations file: a person's answers to manual and partial items (replaces the
+    /// configuration's `attestations:`). `aksguard attest init` writes a template.
+    #[arg(long, value_name = "FILE", help_heading = "Policy")]
+    attestations: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -70,6 +116,8 @@ struct RbacArgs {
     format: Format,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -198,9 +246,9 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     aks_versions: Option<String>,
     /// Lowest severity of a failing finding that makes the exit code 1: critical, high, medium,
-    /// low or info.
-    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
-    fail_on: Severity,
+    /// low or info (default: the configuration's `fail-on`, else low).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
     /// List passing findings too (they are always counted).
     #[arg(long)]
     include_passed: bool,
@@ -215,6 +263,8 @@ struct ScanArgs {
     /// Colour in table output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 #[derive(Args)]
@@ -240,6 +290,8 @@ struct ChecklistArgs {
     format: Format,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -292,11 +344,17 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let mut config = Config {
-                fail_on: args.fail_on,
-                include_passed: args.include_passed,
-                ..Config::default()
+            let mut config = match load_config(&args.policy, &args.inputs) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
             };
+            if let Some(f) = args.fail_on {
+                config.fail_on = f;
+            }
+            config.include_passed = args.include_passed;
             if !args.allowed_registries.is_empty() {
                 config.allowed_registries = args.allowed_registries.clone();
             }
@@ -378,6 +436,20 @@ fn main() -> ExitCode {
             };
             (text, 0)
         }
+        Command::Config(ConfigCommand::Init(args)) => {
+            return write_template(
+                &args,
+                ".aksguard.yaml",
+                &aksguard::policy::init::config_template(),
+            );
+        }
+        Command::Attest(AttestCommand::Init(args)) => {
+            return write_template(
+                &args,
+                "attestations.yaml",
+                &aksguard::policy::init::attest_template(catalog),
+            );
+        }
         Command::Explain { control, color } => match catalog.control(&control) {
             Some(c) => (
                 report::catalog::explain(
@@ -395,10 +467,14 @@ fn main() -> ExitCode {
             }
         },
         Command::Rbac(args) => {
-            let config = Config {
-                rbac_inventory: true,
-                ..Config::default()
+            let mut config = match load_config(&args.policy, &args.inputs) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
             };
+            config.rbac_inventory = true;
             let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
             let result = engine::scan(&inputs, &config);
             let rights = result.rbac.unwrap_or_default();
@@ -419,8 +495,15 @@ fn main() -> ExitCode {
             let scan = if args.inputs.is_empty() {
                 None
             } else {
+                let config = match load_config(&args.policy, &args.inputs) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(2);
+                    }
+                };
                 let inputs: Vec<Input> = args.inputs.iter().map(|s| Input::parse(s)).collect();
-                Some(engine::scan(&inputs, &Config::default()))
+                Some(engine::scan(&inputs, &config))
             };
             if let Some(name) = &args.checklist
                 && !catalog
@@ -463,6 +546,83 @@ fn emit(code: i32, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Exi
         return ExitCode::from(2);
     }
     ExitCode::from(code as u8)
+}
+
+/// The configuration of a run: defaults, then the configuration file (found upward from the
+/// first scanned path, or --config), then the attestations.
+fn load_config(args: &PolicyArgs, inputs: &[String]) -> Result<Config, String> {
+    use aksguard::policy::file;
+    let mut config = Config::default();
+    let path = if args.no_config {
+        None
+    } else if let Some(p) = &args.config {
+        Some(p.clone())
+    } else {
+        let start = inputs
+            .iter()
+            .find(|i| i.as_str() != "-")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        file::find_config(&start)
+    };
+    let mut attestations = args.attestations.clone();
+    if let Some(path) = path {
+        let parsed = file::read_config(&path).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| format!("aksguard: {e}")).collect();
+            lines.join("\n")
+        })?;
+        if let Some(f) = parsed.fail_on {
+            config.fail_on = f;
+        }
+        if let Some(v) = parsed.registries {
+            config.allowed_registries = v;
+        }
+        if let Some(v) = parsed.required_labels {
+            config.required_labels = v;
+        }
+        if let Some(v) = parsed.admin_groups {
+            config.admin_groups = v;
+        }
+        if let Some(v) = parsed.system_namespaces {
+            config.system_namespaces = v;
+        }
+        if attestations.is_none() {
+            attestations = parsed.attestations;
+        }
+        config.policy = std::sync::Arc::new(parsed.policy);
+    }
+    if let Some(path) = attestations {
+        let (answers, problems) =
+            file::read_attestations(&path).map_err(|e| format!("aksguard: {e}"))?;
+        let policy = std::sync::Arc::make_mut(&mut config.policy);
+        policy.attestations_file = Some(std::sync::Arc::from(path.display().to_string()));
+        policy.attestations = answers;
+        policy.attestation_errors = problems;
+    }
+    Ok(config)
+}
+
+/// Writes a template to a file (not over an existing one unless --force) or standard output.
+fn write_template(args: &InitArgs, default: &str, text: &str) -> ExitCode {
+    let target = args.output.as_deref().unwrap_or(default);
+    if target == "-" {
+        return emit(0, |w| w.write_all(text.as_bytes()));
+    }
+    let path = std::path::Path::new(target);
+    if path.exists() && !args.force {
+        eprintln!("aksguard: {target} exists; use --force to replace it, or -o - to print");
+        return ExitCode::from(2);
+    }
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            eprintln!("aksguard: wrote {target}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("aksguard: cannot write {target}: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// The formats of a scan, each once, checked against --output and --output-dir.

@@ -264,7 +264,7 @@ pub fn apply(r: &mut ScanResult, policy: &Policy, annotations: Vec<AnnotationWai
                     control: c.control.id.as_str(),
                     status: Status::Fail,
                     severity: c.severity,
-                    message: Arc::from(format!("answered `no`: {by}")),
+                    message: Arc::from(answer_text(&att)),
                     object: None,
                     location: Some(Location {
                         file: att.file.clone(),
@@ -520,6 +520,18 @@ fn place(file: &str, line: Option<u32>) -> String {
         Some(l) => format!("{file}:{l}"),
         None => file.to_string(),
     }
+}
+
+/// The answer without its place (a finding's location gives that).
+fn answer_text(a: &Attestation) -> String {
+    let mut s = format!("a person answered `{}`: {}", a.answer.as_str(), a.owner);
+    if let Some(d) = a.date {
+        s.push_str(&format!(" on {d}"));
+    }
+    if let Some(n) = &a.note {
+        s.push_str(&format!(" ({n})"));
+    }
+    s
 }
 
 fn attested_by(a: &Attestation) -> String {

@@ -115,7 +115,7 @@ impl Answer {
 /// One answer of the attestations file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Attestation {
-    /// Checklist item id (ASC-012) or control id (GV-003), as the catalogue spells it.
+    /// Checklist item id (ASC-12) or control id (OR-001), as the catalogue spells it.
     pub id: String,
     pub answer: Answer,
     pub owner: String,

@@ -130,25 +130,6 @@ struct ChecklistOut<'a> {
     items: Vec<ChecklistItemOut<'a>>,
 }
 
-/// An item's status from its controls: fail if any fails, pass if all evaluated ones pass and at
-/// least one passed, otherwise the most telling of the others.
-pub fn item_status(statuses: &[Status]) -> Option<Status> {
-    if statuses.is_empty() {
-        return None;
-    }
-    [
-        Status::Fail,
-        Status::Pass,
-        Status::Attested,
-        Status::Waived,
-        Status::NotEvaluated,
-        Status::Manual,
-        Status::NotApplicable,
-    ]
-    .into_iter()
-    .find(|&s| statuses.contains(&s))
-}
-
 fn build<'a>(
     cat: &'a Catalog,
     only: Option<&str>,
@@ -177,12 +158,14 @@ fn build<'a>(
                             status: status_of(&c.id),
                         })
                         .collect();
-                    let statuses: Vec<Status> = controls.iter().filter_map(|c| c.status).collect();
+                    // The scan's own item status (attestations included).
+                    let status =
+                        scan.and_then(|r| r.items.iter().find(|x| x.id == i.id).map(|x| x.status));
                     ChecklistItemOut {
                         id: &i.id,
                         section: &i.section,
                         item: &i.text,
-                        status: item_status(&statuses),
+                        status,
                         controls,
                     }
                 })

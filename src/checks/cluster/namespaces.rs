@@ -27,8 +27,10 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
     "gatekeeper-system",
 ];
 
-pub fn is_system_namespace(ns: &str) -> bool {
-    SYSTEM_NAMESPACES.contains(&ns)
+/// Whether a namespace is one of the platform's: the configuration's `system-namespaces`
+/// (by default [`SYSTEM_NAMESPACES`]).
+pub fn is_system_namespace(ctx: &Ctx, ns: &str) -> bool {
+    ctx.config.system_namespaces.iter().any(|s| s == ns)
 }
 
 const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
@@ -48,11 +50,11 @@ fn valid_version(v: &str) -> bool {
 
 /// AD-004: every application Namespace among the inputs enforces baseline or restricted.
 /// Namespaces used by workloads without a Namespace object are not evaluated.
-fn pss_enforcement(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+fn pss_enforcement(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
     let mut seen = BTreeSet::new();
     for obj in inv.of_group_kind("", "Namespace") {
         let name = obj.name().to_string();
-        if !seen.insert(name.clone()) || is_system_namespace(&name) {
+        if !seen.insert(name.clone()) || is_system_namespace(ctx, &name) {
             continue;
         }
         let labels = obj
@@ -94,7 +96,7 @@ fn pss_enforcement(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
                     Status::Fail,
                     format!(
                         "Namespace {name} enforces the privileged level, which admits any pod (only system namespaces {} may)",
-                        SYSTEM_NAMESPACES.join(", ")
+                        ctx.config.system_namespaces.join(", ")
                     ),
                 ));
                 continue;
@@ -141,7 +143,7 @@ fn pss_enforcement(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
     for w in &inv.workloads {
         if let Some(ns) = w.namespace()
             && !seen.contains(ns)
-            && !is_system_namespace(ns)
+            && !is_system_namespace(ctx, ns)
         {
             missing.insert(ns);
         }

@@ -164,12 +164,15 @@ fn policies_by_namespace(inv: &Inventory) -> HashMap<String, Vec<Policy>> {
 
 /// Application namespaces that have workloads, sorted, with their workloads; and the workloads
 /// without a namespace.
-fn workload_namespaces(inv: &Inventory) -> (BTreeMap<&str, Vec<&Workload>>, Vec<&Workload>) {
+fn workload_namespaces<'a>(
+    inv: &'a Inventory,
+    ctx: &Ctx,
+) -> (BTreeMap<&'a str, Vec<&'a Workload>>, Vec<&'a Workload>) {
     let mut by_ns: BTreeMap<&str, Vec<&Workload>> = BTreeMap::new();
     let mut none = Vec::new();
     for w in &inv.workloads {
         match w.namespace() {
-            Some(ns) if is_system_namespace(ns) => {}
+            Some(ns) if is_system_namespace(ctx, ns) => {}
             Some(ns) => by_ns.entry(ns).or_default().push(w),
             None => none.push(w),
         }
@@ -211,9 +214,9 @@ fn namespace_less(none: &[&Workload], what: &str, out: &mut Vec<InvVerdict>) {
 
 /// NW-003: every application namespace with workloads has a default-deny ingress and egress
 /// policy.
-fn default_deny(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+fn default_deny(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
     let policies = inv.cached(policies_by_namespace);
-    let (by_ns, none) = workload_namespaces(inv);
+    let (by_ns, none) = workload_namespaces(inv, ctx);
     let empty = Vec::new();
     for ns in by_ns.keys() {
         let pols = policies.get(*ns).unwrap_or(&empty);
@@ -263,7 +266,7 @@ fn default_deny(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
         out.push(InvVerdict::namespace(inv, ns, status, message));
     }
     namespace_less(&none, "their default-deny NetworkPolicies", out);
-    allow_all_rules(inv, out);
+    allow_all_rules(inv, ctx, out);
 }
 
 /// The ports part of a rule: every port of every protocol, every port of some protocols, or
@@ -392,9 +395,12 @@ fn peer_scope(rule: &Value, key: &str) -> Peers {
 /// NetworkPolicies are additive and such a rule undoes the default deny for the pods the policy
 /// selects. Rules narrowed to specific ports are not reported. Policies in system namespaces are
 /// skipped; other policies without such a rule pass.
-fn allow_all_rules(inv: &Inventory, out: &mut Vec<InvVerdict>) {
+fn allow_all_rules(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
     for obj in inv.of_group_kind("networking.k8s.io", "NetworkPolicy") {
-        if obj.namespace().is_some_and(is_system_namespace) {
+        if obj
+            .namespace()
+            .is_some_and(|ns| is_system_namespace(ctx, ns))
+        {
             continue;
         }
         let p = Policy::from_object(obj);
@@ -479,9 +485,9 @@ fn allow_all_rules(inv: &Inventory, out: &mut Vec<InvVerdict>) {
 
 /// NW-002: every workload's pods are selected by an Ingress and an Egress policy of their
 /// namespace.
-fn coverage(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+fn coverage(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
     let policies = inv.cached(policies_by_namespace);
-    let (by_ns, none) = workload_namespaces(inv);
+    let (by_ns, none) = workload_namespaces(inv, ctx);
     let empty = Vec::new();
     for (ns, workloads) in &by_ns {
         let pols = policies.get(*ns).unwrap_or(&empty);
@@ -687,9 +693,9 @@ fn rule_admits_imds(rule: &Value) -> Admits {
 }
 
 /// NW-004: default-deny egress and no egress rule admitting 169.254.169.254, per namespace.
-fn imds_egress(inv: &Inventory, _: &Ctx, out: &mut Vec<InvVerdict>) {
+fn imds_egress(inv: &Inventory, ctx: &Ctx, out: &mut Vec<InvVerdict>) {
     let policies = inv.cached(policies_by_namespace);
-    let (by_ns, none) = workload_namespaces(inv);
+    let (by_ns, none) = workload_namespaces(inv, ctx);
     let empty = Vec::new();
     for ns in by_ns.keys() {
         let pols = policies.get(*ns).unwrap_or(&empty);

@@ -77,9 +77,12 @@ pub static INVENTORY_CHECKS: &[InventoryCheck] = &[
     },
 ];
 
-/// The admin groups (none configured yet: every subject is outside).
-fn admins(_ctx: &Ctx) -> Admins {
-    Admins::default()
+/// The admin groups (and users) of the configuration (`admin-groups`); none by default, so
+/// every subject is outside.
+fn admins(ctx: &Ctx) -> Admins {
+    Admins {
+        groups: ctx.config.admin_groups.clone(),
+    }
 }
 
 /// ClusterRoles anyone may be granted: discovery, self-review and public health/version info.

@@ -222,7 +222,7 @@ pub struct Admins {
 
 impl Admins {
     pub fn contains(&self, s: &Subject) -> bool {
-        s.kind == "Group" && self.groups.iter().any(|g| g == &s.name)
+        (s.kind == "Group" || s.kind == "User") && self.groups.iter().any(|g| g == &s.name)
     }
 }
 
