@@ -21,7 +21,8 @@ Exit codes:
   0  no failing finding at or above --fail-on
   1  a failing finding at or above --fail-on
   2  an input could not be read or parsed, or a cluster could not be read in full (a list was
-     forbidden, a cluster was unreachable; the rest was still scanned), or a usage error
+     forbidden, a cluster was unreachable; the rest was still scanned), an attestation or waiver
+     annotation was invalid, or a usage error or an invalid configuration file (nothing scanned)
 
 Examples:
   aksguard scan ./k8s
@@ -33,6 +34,9 @@ Examples:
   aksguard scan --cluster       (the current kubeconfig context, through the Kubernetes API)
   aksguard scan --context prod --context staging -f json
   aksguard scan --all-contexts --kubeconfig ~/.kube/fleet.yaml
+  aksguard scan ./k8s -f sarif -o aksguard.sarif            (GitHub code scanning)
+  aksguard scan ./k8s -f json,junit,markdown,html --output-dir reports/
+  aksguard config init && aksguard attest init      (.aksguard.yaml, attestations.yaml)
   aksguard explain WL-002")]
 struct Cli {
     #[command(subcommand)]
@@ -238,7 +242,8 @@ struct ScanArgs {
     /// file of a directory that holds one template.
     #[arg(long = "parameters", value_name = "FILE")]
     parameters: Vec<String>,
-    /// Judge Kubernetes version support as of this date (YYYY-MM-DD) instead of today.
+    /// Judge Kubernetes version support and the expiry of waivers and attestations as of this
+    /// date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<aksguard::aks::versions::Date>,
     /// Replace the built-in AKS Kubernetes version calendar with this YAML file (same format as
