@@ -44,7 +44,7 @@ required-labels: {labels}
 admin-groups: []
 
 # Namespaces run by the platform, exempt from the application-namespace controls (AD-004,
-# NW-002, NW-003).
+# NW-002, NW-003, NW-004).
 system-namespaces: {system}
 
 # Answers of a person to the manual and partial checklist items (`aksguard attest init` writes
