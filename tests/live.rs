@@ -670,3 +670,75 @@ fn hostile_objects_from_an_api_are_judged_or_skipped_never_a_crash() {
         }
     }
 }
+
+#[test]
+fn waiver_annotations_on_cluster_objects_apply_to_their_findings() {
+    let privileged = |name: &str, waive: Option<&str>| {
+        let mut meta = serde_json::json!({"name": name, "namespace": "ops"});
+        if let Some(value) = waive {
+            meta["annotations"] = serde_json::json!({ "aksguard.io/waive.WL-002": value });
+        }
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+            "spec": {"selector": {"matchLabels": {"app": name}}, "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "image": "mcr.microsoft.com/x:1",
+                    "securityContext": {"privileged": true}}]}}}})
+    };
+    let srv = FakeApiServer::start(
+        Source::Synthetic {
+            discovery: recording(),
+            objects: vec![
+                privileged(
+                    "agent",
+                    Some("reason=host access by design; owner=ops; expires=2027-01-01"),
+                ),
+                privileged("stale", Some("reason=old; owner=ops; expires=2026-01-01")),
+                privileged("plain", None),
+            ],
+        },
+        Options::token(ADMIN, "admin"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kc = write(
+        dir.path(),
+        "kubeconfig",
+        &srv.kubeconfig("ops", Some(ADMIN)),
+    );
+    let (_, out, err) = aksguard(&[
+        "scan",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+        "--cluster",
+        "--no-config",
+        "--as-of",
+        "2026-11-23",
+        "-f",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let status = |name: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["control"] == "WL-002" && f["object"]["name"] == name)
+            .map(|f| f["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(status("agent"), ["waived"]);
+    assert_eq!(status("stale"), ["fail"]); // expired on 2026-01-01
+    assert_eq!(status("plain"), ["fail"]);
+    let waived = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "waived")
+        .unwrap();
+    assert_eq!(waived["waiver"]["origin"]["kind"], "annotation");
+    assert!(
+        waived["waiver"]["origin"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("ops:/apis/apps/v1/namespaces/ops/deployments/agent")
+    );
+}
