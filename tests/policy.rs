@@ -39,6 +39,18 @@ fn scan_as_of(date: &str, extra: &[&str]) -> (Value, i32) {
     (json(&out), out.status.code().unwrap())
 }
 
+/// A folder with the fixture's apps.yaml and this `.aksguard.yaml`.
+fn repo_with(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(K8S).join("apps.yaml"),
+        dir.path().join("apps.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".aksguard.yaml"), config).unwrap();
+    dir
+}
+
 fn control<'a>(r: &'a Value, id: &str) -> &'a Value {
     r["controls"]
         .as_array()
@@ -198,17 +210,9 @@ fn waivers_expire_and_start_with_the_date() {
 
 #[test]
 fn a_control_whose_every_failure_is_waived_is_waived() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        Path::new(K8S).join("apps.yaml"),
-        dir.path().join("apps.yaml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".aksguard.yaml"),
+    let dir = repo_with(
         "waivers:\n  - control: WL-003\n    reason: reviewed\n    owner: sec\n    expires: 2030-01-01\n",
-    )
-    .unwrap();
+    );
     let out = run(&[
         "scan",
         dir.path().to_str().unwrap(),
@@ -514,17 +518,7 @@ fn attest_init_lists_every_item_that_needs_a_person() {
 
 #[test]
 fn annotation_waivers_can_be_switched_off() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        Path::new(K8S).join("apps.yaml"),
-        dir.path().join("apps.yaml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".aksguard.yaml"),
-        "waiver-policy:\n  annotations: false\n",
-    )
-    .unwrap();
+    let dir = repo_with("waiver-policy:\n  annotations: false\n");
     let r = json(&run(&[
         "scan",
         dir.path().to_str().unwrap(),
@@ -539,17 +533,7 @@ fn annotation_waivers_can_be_switched_off() {
 
 #[test]
 fn system_namespaces_come_from_the_configuration() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        Path::new(K8S).join("apps.yaml"),
-        dir.path().join("apps.yaml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join(".aksguard.yaml"),
-        "system-namespaces: [kube-system, monitoring]\n",
-    )
-    .unwrap();
+    let dir = repo_with("system-namespaces: [kube-system, monitoring]\n");
     let r = json(&run(&["scan", dir.path().to_str().unwrap(), "-f", "json"]));
     let on_ns = |id: &str, ns: &str| {
         r["findings"]

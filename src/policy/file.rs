@@ -345,6 +345,21 @@ fn read_yaml(path: &Path, name: &Arc<str>) -> Result<(Value, Spans, u32), FileEr
     }
 }
 
+/// The root node of a file and an empty error list for it.
+fn start<'a>(value: &'a Value, spans: &'a Spans, line: u32, name: &Arc<str>) -> (Node<'a>, Errors) {
+    let root = Node {
+        value,
+        hash: PathHash::ROOT,
+        spans,
+        fallback: line,
+    };
+    let errors = Errors {
+        file: name.clone(),
+        list: Vec::new(),
+    };
+    (root, errors)
+}
+
 const CONFIG_KEYS: &[&str] = &[
     "version",
     "fail-on",
@@ -362,16 +377,7 @@ const CONFIG_KEYS: &[&str] = &[
 pub fn read_config(path: &Path) -> Result<FileConfig, Vec<FileError>> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     let (value, spans, line) = read_yaml(path, &name).map_err(|e| vec![e])?;
-    let root = Node {
-        value: &value,
-        hash: PathHash::ROOT,
-        spans: &spans,
-        fallback: line,
-    };
-    let mut errors = Errors {
-        file: name.clone(),
-        list: Vec::new(),
-    };
+    let (root, mut errors) = start(&value, &spans, line, &name);
     let mut out = FileConfig::default();
     out.policy.config_file = Some(name.clone());
     if !errors.keys(&root, "the configuration", CONFIG_KEYS) {
@@ -585,16 +591,7 @@ pub fn read_attestations(
 ) -> Result<(Vec<Arc<Attestation>>, Vec<InputError>), FileError> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     let (value, spans, line) = read_yaml(path, &name)?;
-    let root = Node {
-        value: &value,
-        hash: PathHash::ROOT,
-        spans: &spans,
-        fallback: line,
-    };
-    let mut errors = Errors {
-        file: name.clone(),
-        list: Vec::new(),
-    };
+    let (root, mut errors) = start(&value, &spans, line, &name);
     let list = match (&value, root.key("attestations")) {
         (Value::Object(map), Some(list)) if map.len() == 1 && list.value.is_array() => list,
         (Value::Object(map), None) if map.is_empty() => {
