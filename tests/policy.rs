@@ -517,6 +517,29 @@ fn attest_init_lists_every_item_that_needs_a_person() {
 }
 
 #[test]
+fn waiver_selectors_by_file_and_kind() {
+    // `file` matches relative to any folder of the scanned path; `kind` in any case.
+    let dir = repo_with(
+        "waivers:\n  - control: WL-003\n    file: \"*/apps.yaml\"\n    kind: deployment\n    reason: r\n    owner: o\n    expires: 2030-01-01\n  - control: WL-004\n    file: other/*.yaml\n    reason: r\n    owner: o\n    expires: 2030-01-01\n",
+    );
+    let nested = dir.path().join("x");
+    std::fs::create_dir(&nested).unwrap();
+    std::fs::rename(dir.path().join("apps.yaml"), nested.join("apps.yaml")).unwrap();
+    let r = json(&run(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "-f",
+        "json",
+        "--as-of",
+        "2026-11-23",
+    ]));
+    assert_eq!(statuses(&r, "WL-003", "web"), ["waived"]);
+    assert_eq!(statuses(&r, "WL-003", "node-agent"), ["fail"]);
+    assert_eq!(statuses(&r, "WL-004", "web"), ["fail"]);
+    assert_eq!(waiver_state(&r, "WL-004"), ["unused"]);
+}
+
+#[test]
 fn annotation_waivers_can_be_switched_off() {
     let dir = repo_with("waiver-policy:\n  annotations: false\n");
     let r = json(&run(&[

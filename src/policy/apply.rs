@@ -387,10 +387,28 @@ impl Selector {
                     None => true,
                     Some(p) => value.is_some_and(|v| glob(p, v)),
                 };
-                field(kind, obj.map(|o| o.kind.as_str()))
+                // Kinds as people write them (`deployment`); files relative to any folder of
+                // the path the scan was given (`k8s/legacy/*` matches `./repo/k8s/legacy/a.yaml`).
+                let kind_ok = match kind {
+                    None => true,
+                    Some(p) => obj.is_some_and(|o| {
+                        glob(&p.to_ascii_lowercase(), &o.kind.to_ascii_lowercase())
+                    }),
+                };
+                let file_ok = match file {
+                    None => true,
+                    Some(p) => f.location.as_ref().is_some_and(|l| {
+                        let path = l.file.strip_prefix("./").unwrap_or(&l.file);
+                        glob(p, path)
+                            || path
+                                .match_indices('/')
+                                .any(|(i, _)| glob(p, &path[i + 1..]))
+                    }),
+                };
+                kind_ok
+                    && file_ok
                     && field(namespace, obj.and_then(|o| o.namespace.as_deref()))
                     && field(name, obj.map(|o| o.name.as_str()))
-                    && field(file, f.location.as_ref().map(|l| &*l.file))
             }
             Selector::Object {
                 object,
@@ -406,8 +424,7 @@ impl Selector {
     }
 }
 
-/// `*` matches any run of characters (case-sensitive, as Kubernetes names are); `kind`
-/// patterns are compared case-insensitively by the caller's data (kinds are CamelCase).
+/// `*` matches any run of characters (case-sensitive, as Kubernetes names are).
 pub fn glob(pattern: &str, value: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let v: Vec<char> = value.chars().collect();
