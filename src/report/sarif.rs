@@ -229,10 +229,9 @@ fn run<'a>(r: &'a ScanResult, categories: &mut BTreeSet<String>) -> Run<'a> {
     }
 
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-    let results = r
-        .findings
-        .iter()
-        .filter(|f| matches!(f.status, Status::Fail | Status::Waived))
+    let (kept, left_out) = select(&r.findings);
+    let results = kept
+        .into_iter()
         .map(|f| {
             let rule_index = index.get(f.control).copied().unwrap_or(0);
             result(r, f, rule_index, &mut seen)
@@ -244,6 +243,18 @@ fn run<'a>(r: &'a ScanResult, categories: &mut BTreeSet<String>) -> Run<'a> {
         .iter()
         .map(|e| notification("error", &e.file, e.line, &e.message, &r.source))
         .collect();
+    if left_out > 0 {
+        notifications.push(notification(
+            "warning",
+            "",
+            None,
+            &format!(
+                "{left_out} of {} results left out: GitHub code scanning rejects a run with more than {MAX_RESULTS} results; the run keeps the failures of the highest severity, then waived findings (the JSON and HTML reports list every finding)",
+                left_out + MAX_RESULTS
+            ),
+            &r.source,
+        ));
+    }
     notifications.extend(
         r.notes
             .iter()
@@ -269,6 +280,31 @@ fn run<'a>(r: &'a ScanResult, categories: &mut BTreeSet<String>) -> Run<'a> {
         results,
         properties: RunProperties { source: &r.source },
     }
+}
+
+/// Most results in one run: GitHub code scanning rejects a run with more.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The findings that become results (failing and waived), in report order; past
+/// [`MAX_RESULTS`], the failures of the highest severity first, then waived findings. Returns
+/// them with the number left out.
+fn select(findings: &[Finding]) -> (Vec<&Finding>, usize) {
+    let mut all: Vec<(usize, &Finding)> = findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Waived))
+        .enumerate()
+        .collect();
+    if all.len() <= MAX_RESULTS {
+        return (all.into_iter().map(|(_, f)| f).collect(), 0);
+    }
+    let total = all.len();
+    all.sort_by_key(|(i, f)| (f.status != Status::Fail, std::cmp::Reverse(f.severity), *i));
+    all.truncate(MAX_RESULTS);
+    all.sort_by_key(|(i, _)| *i);
+    (
+        all.into_iter().map(|(_, f)| f).collect(),
+        total - MAX_RESULTS,
+    )
 }
 
 /// `aksguard/files/` or `aksguard/cluster/CONTEXT/`: the whole id is the category (it ends with
@@ -697,6 +733,42 @@ fn notification(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_stay_within_githubs_result_limit() {
+        use crate::model::{Finding, Severity, Status};
+        let finding = |i: usize, status: Status, severity: Severity| Finding {
+            control: "WL-002",
+            status,
+            severity,
+            message: std::sync::Arc::from(format!("m{i}")),
+            object: None,
+            location: None,
+            fix: None,
+            waiver: None,
+        };
+        let mut findings: Vec<Finding> = (0..MAX_RESULTS)
+            .map(|i| finding(i, Status::Fail, Severity::Low))
+            .collect();
+        findings.push(finding(MAX_RESULTS, Status::Waived, Severity::Critical));
+        findings.push(finding(MAX_RESULTS + 1, Status::Fail, Severity::High));
+        findings.push(finding(MAX_RESULTS + 2, Status::Pass, Severity::High));
+        let (kept, left_out) = select(&findings);
+        assert_eq!(kept.len(), MAX_RESULTS);
+        assert_eq!(left_out, 2);
+        // The high failure is kept, the waived one and one low failure are not; order holds.
+        assert!(
+            kept.iter()
+                .any(|f| &*f.message == format!("m{}", MAX_RESULTS + 1))
+        );
+        assert!(!kept.iter().any(|f| f.status == Status::Waived));
+        assert!(kept.windows(2).all(|w| {
+            let n = |f: &Finding| f.message[1..].parse::<usize>().unwrap();
+            n(w[0]) < n(w[1])
+        }));
+        let (kept, left_out) = select(&findings[..10]);
+        assert_eq!((kept.len(), left_out), (10, 0));
+    }
 
     #[test]
     fn uris() {
