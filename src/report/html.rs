@@ -482,7 +482,8 @@ fn scan_view(n: usize, r: &ScanResult) -> ScanView<'_> {
     let idx = Index::new(r);
     let exit_code = r.exit_code();
     let exit_why = match exit_code {
-        2 => "some inputs could not be read".to_string(),
+        2 => "some inputs, waiver annotations or attestations could not be read (see the errors)"
+            .to_string(),
         1 => format!("failing findings at or above {}", r.fail_on),
         _ => format!("no failing finding at or above {}", r.fail_on),
     };

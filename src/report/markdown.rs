@@ -135,7 +135,8 @@ fn summary(s: &mut String, r: &ScanResult, depth: usize) {
     heading(s, depth, "Summary");
     let code = r.exit_code();
     let why = match code {
-        2 => "some inputs could not be read".to_string(),
+        2 => "some inputs, waiver annotations or attestations could not be read (see the errors)"
+            .to_string(),
         1 => format!("failing findings at or above `{}`", r.fail_on),
         _ => format!("no failing finding at or above `{}`", r.fail_on),
     };
