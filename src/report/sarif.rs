@@ -759,7 +759,7 @@ mod tests {
         // The high failure is kept, the waived one and one low failure are not; order holds.
         assert!(
             kept.iter()
-                .any(|f| &*f.message == format!("m{}", MAX_RESULTS + 1))
+                .any(|f| *f.message == format!("m{}", MAX_RESULTS + 1))
         );
         assert!(!kept.iter().any(|f| f.status == Status::Waived));
         assert!(kept.windows(2).all(|w| {
