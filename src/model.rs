@@ -183,10 +183,15 @@ impl WaiverOrigin {
             WaiverOrigin::Config { file, line, .. }
             | WaiverOrigin::Annotation { file, line, .. } => (file, line),
         };
-        match line {
-            Some(l) => format!("{file}:{l}"),
-            None => file.to_string(),
-        }
+        place(file, *line)
+    }
+}
+
+/// `FILE:LINE`, or `FILE` alone.
+pub fn place(file: &str, line: Option<u32>) -> String {
+    match line {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_string(),
     }
 }
 

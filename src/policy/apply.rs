@@ -11,7 +11,7 @@ use super::{
 };
 use crate::catalog::{Automation, Catalog, Layer};
 use crate::engine::{ControlResult, ScanResult};
-use crate::model::{Date, Finding, InputError, Location, Status, Waiver, WaiverOrigin};
+use crate::model::{Date, Finding, InputError, Location, Status, Waiver, WaiverOrigin, place};
 
 /// Applies `policy` to `r` as of `as_of`, with the waiver annotations found on the scanned
 /// objects.
@@ -172,10 +172,9 @@ pub fn apply(r: &mut ScanResult, policy: &Policy, annotations: Vec<AnnotationWai
             }
         })
         .collect();
-    let live = |i: usize, states: &[AttestationState]| states[i] == AttestationState::Applied;
     let by_id: BTreeMap<&str, usize> = latest
         .iter()
-        .filter(|(_, i)| live(**i, &states))
+        .filter(|(_, i)| states[**i] == AttestationState::Applied)
         .map(|(id, i)| (*id, *i))
         .collect();
     let expired: BTreeMap<&str, &Attestation> = policy
@@ -532,13 +531,6 @@ fn parse_fields(value: &str) -> Result<BTreeMap<&'static str, String>, String> {
     Ok(out)
 }
 
-fn place(file: &str, line: Option<u32>) -> String {
-    match line {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
-    }
-}
-
 /// The answer without its place (a finding's location gives that).
 fn answer_text(a: &Attestation) -> String {
     let mut s = format!("a person answered `{}`: {}", a.answer.as_str(), a.owner);
@@ -608,7 +600,7 @@ fn score<'a>(controls: impl Iterator<Item = &'a ControlResult>) -> Score {
     s
 }
 
-fn scores(controls: &[ControlResult], items: &[ItemResult], catalog: &Catalog) -> Scores {
+fn scores(controls: &[ControlResult], items: &[ItemResult], catalog: &'static Catalog) -> Scores {
     let layers = Layer::ALL
         .iter()
         .filter(|l| controls.iter().any(|c| c.control.layer == **l))
@@ -627,12 +619,7 @@ fn scores(controls: &[ControlResult], items: &[ItemResult], catalog: &Catalog) -
                 |f: &dyn Fn(Status) -> bool| of.iter().filter(|i| f(i.status)).count() as u64;
             let answered = count(&|s| !matches!(s, Status::NotEvaluated | Status::Manual));
             ChecklistScore {
-                checklist: Catalog::get()
-                    .items
-                    .iter()
-                    .find(|i| i.checklist == name)
-                    .map(|i| i.checklist.as_str())
-                    .unwrap_or(""),
+                checklist: name,
                 items: of.len() as u64,
                 answered,
                 passed: count(&|s| matches!(s, Status::Pass | Status::Attested)),

@@ -231,7 +231,6 @@ impl Errors {
 
     /// Control ids, names or globs on ids (`WL-*`), resolved against the catalogue.
     fn controls(&mut self, node: &Node, what: &str) -> Option<BTreeSet<&'static str>> {
-        let catalog = Catalog::get();
         let mut out = BTreeSet::new();
         if !node.value.is_array() {
             self.at(node, format!("{what} must be a list of control ids"));
@@ -243,7 +242,6 @@ impl Errors {
             };
             let found = resolve_controls(&s);
             if found.is_empty() {
-                let _ = catalog;
                 self.at(
                     &item,
                     format!("no control `{s}` (`aksguard controls` lists them)"),
@@ -634,10 +632,7 @@ pub fn read_attestations(
         // An entry without an answer is a question not answered yet (the template's state).
         let unanswered = item.key("answer").is_none_or(|n| n.value.is_null());
         let answer = match item.key("answer") {
-            Some(n) if unanswered => {
-                let _ = n;
-                None
-            }
+            _ if unanswered => None,
             Some(n) => match n.value {
                 Value::Bool(true) => Some(Answer::Yes),
                 Value::Bool(false) => Some(Answer::No),

@@ -439,13 +439,7 @@ pub(crate) fn attestation_text(a: &Attestation) -> String {
     s
 }
 
-/// `FILE:LINE`, or `FILE` alone.
-pub(crate) fn place(file: &str, line: Option<u32>) -> String {
-    match line {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
-    }
-}
+pub(crate) use crate::model::place;
 
 /// Where a finding is: `file:line` for inputs read from files; a live cluster's
 /// `CONTEXT:API-PATH` (no line) with the field's JSON pointer.

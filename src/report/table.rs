@@ -99,14 +99,9 @@ fn policy(out: &mut String, r: &ScanResult, st: Style) {
                 "attestation contradicted by failing evidence (not applied)"
             }
         };
-        let at = a
-            .attestation
-            .line
-            .map(|l| format!(":{l}"))
-            .unwrap_or_default();
         lines.push(format!(
-            "{}{at}: {what}: {} by {}{}",
-            a.attestation.file,
+            "{}: {what}: {} by {}{}",
+            crate::model::place(&a.attestation.file, a.attestation.line),
             a.attestation.id,
             a.attestation.owner,
             a.attestation
